@@ -1,0 +1,74 @@
+# vrun — build, test, install.  `make` builds build/vrun; `make check` builds
+# and runs every test (installing missing dependencies first).
+
+VERSION := 0.1.0
+CC ?= gcc
+BUILD := build
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
+LDLIBS := -lyajl
+
+LIB_SRC := $(wildcard common/*.c oci-spec/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all check deps format format-check clean install unit-tests FORCE
+all: $(BUILD)/vrun
+
+# The commit is baked into `vrun --version`; the header changes only when
+# the commit does, so an unchanged tree does not rebuild.
+$(BUILD)/commit.h: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	 d=$$(git status --porcelain 2>/dev/null | grep -q . && echo -dirty); \
+	 printf '#define VRUN_COMMIT "%s%s"\n#define VRUN_VERSION "%s"\n' "$$c" "$$d" "$(VERSION)" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/runtime/version.o: $(BUILD)/commit.h
+$(BUILD)/runtime/version.o: CFLAGS += -I$(BUILD)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvrun.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vrun: $(BUILD)/runtime/main.o $(BUILD)/libvrun.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvrun.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+unit-tests: $(UNIT_BIN)
+
+deps:
+	@tools/deps
+
+check: deps all unit-tests $(BUILD)/tests/kvm_smoke
+	@tests/run-all
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+PREFIX ?= /usr/local
+install: $(BUILD)/vrun
+	install -D -m 0755 $(BUILD)/vrun $(DESTDIR)$(PREFIX)/bin/vrun
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(ALL_OBJ:.o=.d)

@@ -1,0 +1,27 @@
+/* File helpers: bounded reads and atomic writes (temp file + rename). */
+#ifndef VRUN_COMMON_FS_H
+#define VRUN_COMMON_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* Reads all of name (relative to dirfd, or AT_FDCWD) into a NUL-terminated
+ * buffer.  A file larger than max_size fails with EFBIG.  Errors name the
+ * file as `display` (the path the user knows). */
+int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max_size, char **data,
+		    size_t *len, struct error **err);
+
+/* Writes data to dirfd/name atomically: a temp file in the same directory,
+ * fsync, rename over name.  A reader sees the old or the new content. */
+int fs_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 struct error **err);
+
+/* mkdir -p with mode for each missing component. */
+int fs_mkdir_all(const char *path, mode_t mode, struct error **err);
+
+/* Removes dirfd/name and everything under it (no symlinks followed). */
+int fs_remove_tree_at(int dirfd, const char *name, struct error **err);
+
+#endif

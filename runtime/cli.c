@@ -1,0 +1,85 @@
+/* The verb table and option helpers shared by the verbs. */
+#include "runtime/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct command commands[] = {
+	{"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
+	{"create", cmd_not_implemented, "create --bundle DIR [--pid-file F] [--console-socket S] ID",
+	 "create a container (boot its microVM)"},
+	{"start", cmd_not_implemented, "start ID", "start the process of a created container"},
+	{"run", cmd_not_implemented, "run [--bundle DIR] ID", "create, start and wait"},
+	{"state", cmd_state, "state ID", "print the state of a container as JSON"},
+	{"list", cmd_list, "list [--format table|json] [--quiet]", "list containers"},
+	{"kill", cmd_not_implemented, "kill [--all] ID [SIGNAL]", "send a signal to a container"},
+	{"delete", cmd_delete, "delete [--force] ID", "delete a container and what it holds"},
+	{"exec", cmd_not_implemented, "exec [--process F] ID [CMD...]",
+	 "run another process in a container"},
+	{"ps", cmd_not_implemented, "ps [--format table|json] ID",
+	 "list the processes of a container"},
+	{"pause", cmd_not_implemented, "pause ID", "pause a container's microVM"},
+	{"resume", cmd_not_implemented, "resume ID", "resume a paused container"},
+	{"update", cmd_not_implemented, "update --resources FILE ID",
+	 "change a container's resources"},
+	{"features", cmd_features, "features", "print what this runtime supports as JSON"},
+	{"check", cmd_not_implemented, "check", "check that this host can run microVMs"},
+	{"image", cmd_not_implemented, "image unpack SRC BUNDLE", "unpack an OCI image to a bundle"},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cli_next_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		    struct error **err)
+{
+	char spec[64];
+	/* ':' leading (after a '+'): a missing value comes back as ':'. */
+	if (shortopts[0] == '+')
+		snprintf(spec, sizeof(spec), "+:%s", shortopts + 1);
+	else
+		snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	int c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?') {
+		if (optopt != 0)
+			return error_set(err, 0, "%s: unknown option '-%c'", argv[0], optopt), -2;
+		return error_set(err, 0, "%s: unknown option '%s'", argv[0], argv[optind - 1]), -2;
+	}
+	if (c == ':')
+		return error_set(err, 0, "%s: option '%s' needs a value", argv[0], argv[optind - 1]),
+		       -2;
+	return c;
+}
+
+void cli_print_usage(const char *verb)
+{
+	const struct command *c = command_find(verb);
+	if (c != NULL)
+		printf("usage: vrun %s\n\n%s\n", c->usage, c->summary);
+}
+
+int cli_expect_args(int argc, char **argv, int count, const char *what, struct error **err)
+{
+	int have = argc - optind;
+	if (have < count)
+		return error_set(err, 0, "%s: missing %s", argv[0], what);
+	if (have > count)
+		return error_set(err, 0, "%s: unexpected argument '%s'", argv[0],
+				 argv[optind + count]);
+	return 0;
+}
+
+int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err)
+{
+	return error_set_kind(err, ENOSYS,
+			      "%s: not implemented yet in vrun (README.md lists the state of each verb)",
+			      argv[0]);
+}

@@ -1,0 +1,52 @@
+/* What every verb receives: the global options, and the helpers verbs use
+ * to read their own options.  One file per verb implements cmd_<verb>. */
+#ifndef VRUN_RUNTIME_CLI_H
+#define VRUN_RUNTIME_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+struct vrun_context {
+	const char *root; /* state root, --root or the default */
+	bool debug;
+	bool systemd_cgroup;
+	const char *cgroup_manager;
+};
+
+typedef int (*command_fn)(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+
+struct command {
+	const char *name;
+	command_fn run;
+	const char *usage; /* "VERB [OPTIONS] ARGS", one line */
+	const char *summary;
+};
+
+/* The verbs, in the order `vrun --help` lists them; NULL-terminated. */
+extern const struct command commands[];
+const struct command *command_find(const char *name);
+
+/* getopt_long over a verb's argv (argv[0] is the verb) without getopt's own
+ * messages: returns the option, -1 at the end, or -2 with *err set. */
+int cli_next_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		    struct error **err);
+/* Prints the verb's usage line; used by --help. */
+void cli_print_usage(const char *verb);
+/* Requires exactly `count` positional arguments after the options. */
+int cli_expect_args(int argc, char **argv, int count, const char *what, struct error **err);
+
+int cmd_spec(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_state(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+
+/* The `--version` text: "vrun version X\ncommit: C\nspec: S\n". */
+const char *vrun_version_text(void);
+const char *vrun_version(void);
+const char *vrun_commit(void);
+
+#endif
