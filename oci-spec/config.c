@@ -275,7 +275,7 @@ int oci_config_parse(const char *text, size_t len, const char *name, struct oci_
 {
 	memset(config, 0, sizeof(*config));
 	if (len > OCI_CONFIG_MAX_SIZE)
-		return error_set(err, EFBIG, "%s: larger than %u MiB", name, OCI_CONFIG_MAX_SIZE >> 20);
+		return error_set_kind(err, EFBIG, "%s: larger than %u MiB", name, OCI_CONFIG_MAX_SIZE >> 20);
 	if (strlen(text) != len)
 		return error_set(err, 0, "%s: invalid JSON: contains a NUL byte", name);
 	if (schema_parse_text(&oci_config_schema, text, config, err) < 0)
@@ -298,7 +298,7 @@ int oci_config_load(const char *bundle, struct oci_config *config, struct error 
 	if (fs_read_file_at(AT_FDCWD, path, path, OCI_CONFIG_MAX_SIZE, &text, &len, err) < 0) {
 		if ((*err)->errnum == EFBIG) {
 			error_release(err);
-			return error_set(err, EFBIG, "%s: larger than %u MiB", path,
+			return error_set_kind(err, EFBIG, "%s: larger than %u MiB", path,
 					 OCI_CONFIG_MAX_SIZE >> 20);
 		}
 		return -1;

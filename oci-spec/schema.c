@@ -368,8 +368,8 @@ static void write_field(const struct schema_field *f, const char *at, yajl_gen g
 			json_put_key_string(g, f->name, *(char *const *)at);
 		return;
 	case SCHEMA_BOOL:
-		if (*(const bool *)at)
-			json_put_key_bool(g, f->name, true);
+		if (*(const bool *)at || f->required)
+			json_put_key_bool(g, f->name, *(const bool *)at);
 		return;
 	case SCHEMA_I32:
 		json_put_key_int(g, f->name, *(const int32_t *)at);

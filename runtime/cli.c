@@ -7,7 +7,7 @@
 
 const struct command commands[] = {
 	{"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
-	{"create", cmd_not_implemented, "create --bundle DIR [--pid-file F] [--console-socket S] ID",
+	{"create", cmd_create, "create --bundle DIR [--pid-file F] [--console-socket S] ID",
 	 "create a container (boot its microVM)"},
 	{"start", cmd_not_implemented, "start ID", "start the process of a created container"},
 	{"run", cmd_not_implemented, "run [--bundle DIR] ID", "create, start and wait"},

@@ -1,0 +1,81 @@
+/* `vrun create --bundle B [--pid-file P] [--console-socket S] [--no-pivot]
+ * [--no-new-keyring] [--preserve-fds N] ID`.  What exists so far: the
+ * options, the id, and reading and validating B/config.json.  Booting the
+ * microVM comes with the VMM; until then create says so and leaves
+ * nothing behind. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "oci-spec/config.h"
+#include "runtime/cli.h"
+#include "runtime/container_id.h"
+
+struct create_options {
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+};
+
+static int parse_options(int argc, char **argv, struct create_options *o, struct error **err)
+{
+	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
+	static const struct option options[] = {
+		{"bundle", required_argument, NULL, 'b'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"console-socket", required_argument, NULL, OPT_CONSOLE},
+		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt;
+	char *end;
+
+	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != -1) {
+		switch (opt) {
+		case -2:
+			return -1;
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_PRESERVE:
+			errno = 0;
+			o->preserve_fds = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || o->preserve_fds < 0 || o->preserve_fds > 65536)
+				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
+						 argv[0], optarg);
+			break;
+		case 'h':
+			cli_print_usage(argv[0]);
+			return 1;
+		}
+	}
+	return cli_expect_args(argc, argv, 1, "container id", err);
+}
+
+int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err)
+{
+	struct create_options o = {.bundle = "."};
+	struct oci_config config;
+	int ret = parse_options(argc, argv, &o, err);
+
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
+	if (container_id_validate(argv[optind], err) < 0)
+		return -1;
+	if (oci_config_load(o.bundle, &config, err) < 0)
+		return error_wrap(err, "create %s", argv[optind]);
+	oci_config_release(&config);
+	return error_set_kind(err, ENOSYS,
+			      "create %s: config.json is valid, but booting the microVM is not "
+			      "implemented yet in vrun (README.md lists the state of each verb)",
+			      argv[optind]);
+}
