@@ -42,11 +42,11 @@ static inline void cleanup_error_ptr(struct error **err)
 	error_release(err);
 }
 
-#define cleanup_free __attribute__((cleanup(cleanup_free_ptr)))
-#define cleanup_close __attribute__((cleanup(cleanup_close_fd)))
-#define cleanup_fclose __attribute__((cleanup(cleanup_fclose_file)))
+#define cleanup_free	 __attribute__((cleanup(cleanup_free_ptr)))
+#define cleanup_close	 __attribute__((cleanup(cleanup_close_fd)))
+#define cleanup_fclose	 __attribute__((cleanup(cleanup_fclose_file)))
 #define cleanup_closedir __attribute__((cleanup(cleanup_closedir_dir)))
-#define cleanup_error __attribute__((cleanup(cleanup_error_ptr)))
+#define cleanup_error	 __attribute__((cleanup(cleanup_error_ptr)))
 
 /* Hands ownership of a cleanup variable to the caller. */
 #define steal_pointer(pp)                                                                          \

@@ -27,10 +27,12 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 	if (S_ISDIR(st.st_mode))
 		return error_set(err, EISDIR, "read `%s`", display);
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max_size)
-		return error_set_kind(err, EFBIG, "`%s` is larger than %zu bytes", display, max_size);
+		return error_set_kind(err, EFBIG, "`%s` is larger than %zu bytes", display,
+				      max_size);
 	for (;;) {
 		if (cap - used < 4096) {
-			cap = cap == 0 ? (S_ISREG(st.st_mode) ? (size_t)st.st_size + 4097 : 65536) : cap * 2;
+			cap = cap == 0 ? (S_ISREG(st.st_mode) ? (size_t)st.st_size + 4097 : 65536)
+				       : cap * 2;
 			char *grown = realloc(buf, cap);
 			if (grown == NULL)
 				return error_set(err, ENOMEM, "read `%s`", display);
@@ -45,7 +47,8 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 			break;
 		used += (size_t)n;
 		if (used > max_size)
-			return error_set_kind(err, EFBIG, "`%s` is larger than %zu bytes", display, max_size);
+			return error_set_kind(err, EFBIG, "`%s` is larger than %zu bytes", display,
+					      max_size);
 	}
 	buf[used] = '\0';
 	*data = steal_pointer(&buf);

@@ -114,7 +114,8 @@ static char *quote_text(const char *msg)
 static char *record_text(enum log_level level, const char *msg, const char *time)
 {
 	char *out = NULL, *quoted = quote_text(msg);
-	if (asprintf(&out, "time=\"%s\" level=%s msg=\"%s\"\n", time, level_names[level], quoted) < 0)
+	if (asprintf(&out, "time=\"%s\" level=%s msg=\"%s\"\n", time, level_names[level], quoted) <
+	    0)
 		abort();
 	free(quoted);
 	return out;

@@ -21,8 +21,8 @@ void log_close(void);
 bool log_debug_enabled(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)	 log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
 
 void log_error_report(const struct error *err);

@@ -12,12 +12,14 @@
 #include "common/fs.h"
 #include "common/json.h"
 
+/* One schema row per line. */
+/* clang-format off */
 #define F(type, json, kind, member) {json, kind, offsetof(type, member), NULL, false, 0, 0}
 #define REQ(type, json, kind, member) {json, kind, offsetof(type, member), NULL, true, 0, 0}
 #define SUB(type, json, kind, member, sub) {json, kind, offsetof(type, member), &sub, false, 0, 0}
-#define RANGE(type, json, kind, member, min, max)                                                  \
-	{json, kind, offsetof(type, member), NULL, false, min, max}
+#define RANGE(type, json, kind, member, min, max) {json, kind, offsetof(type, member), NULL, false, min, max}
 #define END {NULL, 0, 0, NULL, false, 0, 0}
+/* clang-format on */
 #define SCHEMA(name, type, ...)                                                                    \
 	static const struct schema_field name##_fields[] = {__VA_ARGS__, END};                     \
 	static const struct schema name = {sizeof(type), name##_fields}
@@ -77,8 +79,7 @@ SCHEMA(cpu_affinity_schema, struct oci_cpu_affinity,
        F(struct oci_cpu_affinity, "initial", SCHEMA_STRING, initial),
        F(struct oci_cpu_affinity, "final", SCHEMA_STRING, final));
 
-SCHEMA(process_schema, struct oci_process,
-       F(struct oci_process, "terminal", SCHEMA_BOOL, terminal),
+SCHEMA(process_schema, struct oci_process, F(struct oci_process, "terminal", SCHEMA_BOOL, terminal),
        SUB(struct oci_process, "consoleSize", SCHEMA_OBJECT_PTR, console_size, console_size_schema),
        SUB(struct oci_process, "user", SCHEMA_OBJECT, user, user_schema),
        F(struct oci_process, "args", SCHEMA_STRINGS, args),
@@ -148,7 +149,8 @@ SCHEMA(cpu_schema, struct oci_cpu, F(struct oci_cpu, "shares", SCHEMA_OPT_U64, s
        F(struct oci_cpu, "period", SCHEMA_OPT_U64, period),
        F(struct oci_cpu, "realtimeRuntime", SCHEMA_OPT_I64, realtime_runtime),
        F(struct oci_cpu, "realtimePeriod", SCHEMA_OPT_U64, realtime_period),
-       F(struct oci_cpu, "cpus", SCHEMA_STRING, cpus), F(struct oci_cpu, "mems", SCHEMA_STRING, mems),
+       F(struct oci_cpu, "cpus", SCHEMA_STRING, cpus),
+       F(struct oci_cpu, "mems", SCHEMA_STRING, mems),
        F(struct oci_cpu, "idle", SCHEMA_OPT_I64, idle));
 
 SCHEMA(weight_device_schema, struct oci_weight_device,
@@ -172,8 +174,8 @@ SCHEMA(block_io_schema, struct oci_block_io,
 	   throttle_device_schema),
        SUB(struct oci_block_io, "throttleReadIOPSDevice", SCHEMA_ARRAY, throttle_read_iops_device,
 	   throttle_device_schema),
-       SUB(struct oci_block_io, "throttleWriteIOPSDevice", SCHEMA_ARRAY,
-	   throttle_write_iops_device, throttle_device_schema));
+       SUB(struct oci_block_io, "throttleWriteIOPSDevice", SCHEMA_ARRAY, throttle_write_iops_device,
+	   throttle_device_schema));
 
 SCHEMA(hugepage_limit_schema, struct oci_hugepage_limit,
        REQ(struct oci_hugepage_limit, "pageSize", SCHEMA_STRING, page_size),
@@ -275,7 +277,8 @@ int oci_config_parse(const char *text, size_t len, const char *name, struct oci_
 {
 	memset(config, 0, sizeof(*config));
 	if (len > OCI_CONFIG_MAX_SIZE)
-		return error_set_kind(err, EFBIG, "%s: larger than %u MiB", name, OCI_CONFIG_MAX_SIZE >> 20);
+		return error_set_kind(err, EFBIG, "%s: larger than %u MiB", name,
+				      OCI_CONFIG_MAX_SIZE >> 20);
 	if (strlen(text) != len)
 		return error_set(err, 0, "%s: invalid JSON: contains a NUL byte", name);
 	if (schema_parse_text(&oci_config_schema, text, config, err) < 0)
@@ -299,7 +302,7 @@ int oci_config_load(const char *bundle, struct oci_config *config, struct error 
 		if ((*err)->errnum == EFBIG) {
 			error_release(err);
 			return error_set_kind(err, EFBIG, "%s: larger than %u MiB", path,
-					 OCI_CONFIG_MAX_SIZE >> 20);
+					      OCI_CONFIG_MAX_SIZE >> 20);
 		}
 		return -1;
 	}

@@ -99,7 +99,8 @@ static int range_error(const struct json_path *p, struct error **err, int64_t mi
 {
 	char msg[96];
 	if (is_signed)
-		snprintf(msg, sizeof(msg), "must be an integer between %" PRId64 " and %" PRIu64, min, max);
+		snprintf(msg, sizeof(msg), "must be an integer between %" PRId64 " and %" PRIu64,
+			 min, max);
 	else
 		snprintf(msg, sizeof(msg), "must be an integer between 0 and %" PRIu64, max);
 	return path_error(p, err, msg);
@@ -303,7 +304,8 @@ static int parse_object(const struct schema *schema, yajl_val v, void *out, stru
 			struct error **err)
 {
 	if (!YAJL_IS_OBJECT(v))
-		return path_error(p, err, p->len == 0 ? "must be a JSON object" : "must be an object");
+		return path_error(p, err,
+				  p->len == 0 ? "must be a JSON object" : "must be an object");
 	size_t mark = p->len;
 	for (const struct schema_field *f = schema->fields; f->name != NULL; f++) {
 		yajl_val member = object_member(v, f->name);
@@ -340,8 +342,7 @@ static void first_line(char *msg)
 		msg[n - 1] = '\0';
 }
 
-int schema_parse_text(const struct schema *schema, const char *text, void *out,
-		      struct error **err)
+int schema_parse_text(const struct schema *schema, const char *text, void *out, struct error **err)
 {
 	char msg[256] = "";
 	yajl_val tree = yajl_tree_parse(text, msg, sizeof(msg));

@@ -91,8 +91,7 @@ int schema_parse(const struct schema *schema, yajl_val value, void *out, const c
 /* Parses JSON text and then its top-level object as schema_parse() does.
  * Invalid JSON fails with "invalid JSON: <yajl's reason>".  On failure out
  * is released. */
-int schema_parse_text(const struct schema *schema, const char *text, void *out,
-		      struct error **err);
+int schema_parse_text(const struct schema *schema, const char *text, void *out, struct error **err);
 
 /* Writes obj as a JSON object: strings that are set, true booleans, plain
  * numbers, set optional numbers, non-empty arrays and maps, objects. */

@@ -6,20 +6,18 @@
 
 #include "common/json.h"
 
+/* One schema row per line. */
+/* clang-format off */
 #define F(json, kind, member) {json, kind, offsetof(struct oci_state, member), NULL, false, 0, 0}
 #define REQ(json, kind, member) {json, kind, offsetof(struct oci_state, member), NULL, true, 0, 0}
+/* clang-format on */
 
 static const struct schema_field state_fields[] = {
-	REQ("ociVersion", SCHEMA_STRING, oci_version),
-	REQ("id", SCHEMA_STRING, id),
-	REQ("status", SCHEMA_STRING, status),
-	F("pid", SCHEMA_I64, pid),
-	REQ("bundle", SCHEMA_STRING, bundle),
-	F("rootfs", SCHEMA_STRING, rootfs),
-	F("created", SCHEMA_STRING, created),
-	F("owner", SCHEMA_STRING, owner),
-	F("annotations", SCHEMA_STRMAP, annotations),
-	{NULL, 0, 0, NULL, false, 0, 0},
+	REQ("ociVersion", SCHEMA_STRING, oci_version), REQ("id", SCHEMA_STRING, id),
+	REQ("status", SCHEMA_STRING, status),	       F("pid", SCHEMA_I64, pid),
+	REQ("bundle", SCHEMA_STRING, bundle),	       F("rootfs", SCHEMA_STRING, rootfs),
+	F("created", SCHEMA_STRING, created),	       F("owner", SCHEMA_STRING, owner),
+	F("annotations", SCHEMA_STRMAP, annotations),  {NULL, 0, 0, NULL, false, 0, 0},
 };
 
 const struct schema oci_state_schema = {sizeof(struct oci_state), state_fields};

@@ -56,9 +56,10 @@ static int check_version(const char *version, struct error **err)
 		return error_set(err, 0, "ociVersion: \"%s\" is not a version (MAJOR.MINOR.PATCH)",
 				 version);
 	if (major != 1)
-		return error_set(err, 0,
-				 "ociVersion: unsupported version \"%s\" (vrun reads 1.0.0 to 1.2.x)",
-				 version);
+		return error_set(
+			err, 0,
+			"ociVersion: unsupported version \"%s\" (vrun reads 1.0.0 to 1.2.x)",
+			version);
 	return 0;
 }
 
@@ -88,16 +89,17 @@ static int check_rlimits(const struct oci_process *process, struct error **err)
 {
 	for (size_t i = 0; i < process->rlimits.len; i++) {
 		const struct oci_rlimit *r = &process->rlimits.items[i];
-		if (check_known(&oci_rlimit_names, r->type, "rlimit", err, "process.rlimits[%zu].type",
-				i) < 0)
+		if (check_known(&oci_rlimit_names, r->type, "rlimit", err,
+				"process.rlimits[%zu].type", i) < 0)
 			return -1;
 		if (r->soft > r->hard)
-			return error_set(err, 0, "process.rlimits[%zu]: soft limit is above hard limit",
-					 i);
+			return error_set(err, 0,
+					 "process.rlimits[%zu]: soft limit is above hard limit", i);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(process->rlimits.items[j].type, r->type) == 0)
-				return error_set(err, 0, "process.rlimits[%zu].type: %s appears twice",
-						 i, r->type);
+				return error_set(err, 0,
+						 "process.rlimits[%zu].type: %s appears twice", i,
+						 r->type);
 	}
 	return 0;
 }
@@ -170,8 +172,8 @@ static int check_namespaces(const struct oci_linux *linux_, struct error **err)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(linux_->namespaces.items[j].type, ns->type) == 0)
 				return error_set(err, 0,
-						 "linux.namespaces[%zu].type: \"%s\" appears twice", i,
-						 ns->type);
+						 "linux.namespaces[%zu].type: \"%s\" appears twice",
+						 i, ns->type);
 		if (ns->path != NULL &&
 		    check_absolute(ns->path, err, "linux.namespaces[%zu].path", i) < 0)
 			return -1;
@@ -184,9 +186,9 @@ static int check_devices(const struct oci_linux *linux_, struct error **err)
 	for (size_t i = 0; i < linux_->devices.len; i++) {
 		const struct oci_device *d = &linux_->devices.items[i];
 		if (strlen(d->type) != 1 || strchr("cbup", d->type[0]) == NULL)
-			return error_set(err, 0,
-					 "linux.devices[%zu].type: must be \"c\", \"b\", \"u\" or \"p\"",
-					 i);
+			return error_set(
+				err, 0,
+				"linux.devices[%zu].type: must be \"c\", \"b\", \"u\" or \"p\"", i);
 		if (check_absolute(d->path, err, "linux.devices[%zu].path", i) < 0)
 			return -1;
 	}
@@ -200,11 +202,13 @@ static int check_device_cgroup(const struct oci_resources *res, struct error **e
 		if (d->type != NULL && (strlen(d->type) != 1 || strchr("acb", d->type[0]) == NULL))
 			return error_set(
 				err, 0,
-				"linux.resources.devices[%zu].type: must be \"a\", \"c\" or \"b\"", i);
+				"linux.resources.devices[%zu].type: must be \"a\", \"c\" or \"b\"",
+				i);
 		if (d->access != NULL && strspn(d->access, "rwm") != strlen(d->access))
-			return error_set(err, 0,
-					 "linux.resources.devices[%zu].access: must be letters of \"rwm\"",
-					 i);
+			return error_set(
+				err, 0,
+				"linux.resources.devices[%zu].access: must be letters of \"rwm\"",
+				i);
 	}
 	return 0;
 }
@@ -227,18 +231,20 @@ static int check_seccomp(const struct oci_seccomp *sc, struct error **err)
 	for (size_t i = 0; i < sc->syscalls.len; i++) {
 		const struct oci_seccomp_syscall *s = &sc->syscalls.items[i];
 		if (s->names.len == 0)
-			return error_set(err, 0, "linux.seccomp.syscalls[%zu].names: must not be empty",
-					 i);
+			return error_set(err, 0,
+					 "linux.seccomp.syscalls[%zu].names: must not be empty", i);
 		if (check_known(&oci_seccomp_action_names, s->action, "action", err,
 				"linux.seccomp.syscalls[%zu].action", i) < 0)
 			return -1;
 		for (size_t j = 0; j < s->args.len; j++) {
-			if (check_known(&oci_seccomp_operator_names, s->args.items[j].op, "operator",
-					err, "linux.seccomp.syscalls[%zu].args[%zu].op", i, j) < 0)
+			if (check_known(&oci_seccomp_operator_names, s->args.items[j].op,
+					"operator", err, "linux.seccomp.syscalls[%zu].args[%zu].op",
+					i, j) < 0)
 				return -1;
 			if (s->args.items[j].index > 5)
 				return error_set(err, 0,
-						 "linux.seccomp.syscalls[%zu].args[%zu].index: must be 0 to 5",
+						 "linux.seccomp.syscalls[%zu].args[%zu].index: "
+						 "must be 0 to 5",
 						 i, j);
 		}
 	}
@@ -258,9 +264,10 @@ static int check_time_offsets(const struct oci_linux *linux_, struct error **err
 	for (size_t i = 0; i < linux_->time_offsets.len; i++) {
 		const struct oci_time_offset *t = &linux_->time_offsets.items[i];
 		if (strcmp(t->clock, "monotonic") != 0 && strcmp(t->clock, "boottime") != 0)
-			return error_set(err, 0,
-					 "linux.timeOffsets.%s: unknown clock (monotonic or boottime)",
-					 t->clock);
+			return error_set(
+				err, 0,
+				"linux.timeOffsets.%s: unknown clock (monotonic or boottime)",
+				t->clock);
 		if (t->nanosecs >= 1000000000u)
 			return error_set(err, 0, "linux.timeOffsets.%s.nanosecs: must be below 1e9",
 					 t->clock);
@@ -285,7 +292,8 @@ static int check_linux(const struct oci_linux *linux_, struct error **err)
 		return -1;
 	if (linux_->personality != NULL && strcmp(linux_->personality->domain, "LINUX") != 0 &&
 	    strcmp(linux_->personality->domain, "LINUX32") != 0)
-		return error_set(err, 0, "linux.personality.domain: must be \"LINUX\" or \"LINUX32\"");
+		return error_set(err, 0,
+				 "linux.personality.domain: must be \"LINUX\" or \"LINUX32\"");
 	for (size_t i = 0; i < linux_->sysctl.len; i++)
 		if (linux_->sysctl.items[i].key[0] == '\0')
 			return error_set(err, 0, "linux.sysctl: a key must not be empty");

@@ -25,7 +25,8 @@ const struct command commands[] = {
 	 "change a container's resources"},
 	{"features", cmd_features, "features", "print what this runtime supports as JSON"},
 	{"check", cmd_not_implemented, "check", "check that this host can run microVMs"},
-	{"image", cmd_not_implemented, "image unpack SRC BUNDLE", "unpack an OCI image to a bundle"},
+	{"image", cmd_not_implemented, "image unpack SRC BUNDLE",
+	 "unpack an OCI image to a bundle"},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -54,7 +55,8 @@ int cli_next_option(int argc, char **argv, const char *shortopts, const struct o
 		return error_set(err, 0, "%s: unknown option '%s'", argv[0], argv[optind - 1]), -2;
 	}
 	if (c == ':')
-		return error_set(err, 0, "%s: option '%s' needs a value", argv[0], argv[optind - 1]),
+		return error_set(err, 0, "%s: option '%s' needs a value", argv[0],
+				 argv[optind - 1]),
 		       -2;
 	return c;
 }
@@ -79,7 +81,8 @@ int cli_expect_args(int argc, char **argv, int count, const char *what, struct e
 
 int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 {
-	return error_set_kind(err, ENOSYS,
-			      "%s: not implemented yet in vrun (README.md lists the state of each verb)",
-			      argv[0]);
+	return error_set_kind(
+		err, ENOSYS,
+		"%s: not implemented yet in vrun (README.md lists the state of each verb)",
+		argv[0]);
 }

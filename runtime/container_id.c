@@ -14,7 +14,8 @@ int container_id_validate(const char *id, struct error **err)
 				      CONTAINER_ID_MAX);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return error_set_kind(err, EINVAL, "invalid container id '%s'", id);
-	size_t ok = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-");
+	size_t ok =
+		strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-");
 	if (ok != len)
 		return error_set_kind(err, EINVAL,
 				      "invalid container id '%s': character %zu is not one of "

@@ -17,10 +17,11 @@
 
 #define RECORD_MAX_SIZE (4u << 20)
 
-#define F(json, kind, member)                                                                      \
-	{json, kind, offsetof(struct container_record, member), NULL, false, 0, 0}
-#define REQ(json, kind, member)                                                                    \
-	{json, kind, offsetof(struct container_record, member), NULL, true, 0, 0}
+/* One schema row per line. */
+/* clang-format off */
+#define F(json, kind, member) {json, kind, offsetof(struct container_record, member), NULL, false, 0, 0}
+#define REQ(json, kind, member) {json, kind, offsetof(struct container_record, member), NULL, true, 0, 0}
+/* clang-format on */
 
 static const struct schema_field record_fields[] = {
 	REQ("ociVersion", SCHEMA_STRING, state.oci_version),
@@ -124,8 +125,9 @@ int container_make(const char *root, const char *id, struct container *c, struct
 		return error_set(err, errno, "create state of container %s", id);
 	}
 	c->dirfd = openat(c->rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	int fd = c->dirfd < 0 ? -1
-			      : openat(c->dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = c->dirfd < 0
+			 ? -1
+			 : openat(c->dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		int saved = errno;
 		if (fd >= 0)
@@ -143,12 +145,14 @@ int container_read_record(struct container *c, struct error **err)
 {
 	cleanup_free char *text = NULL;
 	container_record_release(&c->record);
-	if (fs_read_file_at(c->dirfd, STATE_FILE, STATE_FILE, RECORD_MAX_SIZE, &text, NULL, err) < 0) {
+	if (fs_read_file_at(c->dirfd, STATE_FILE, STATE_FILE, RECORD_MAX_SIZE, &text, NULL, err) <
+	    0) {
 		if ((*err)->errnum == ENOENT) {
 			/* A create that has made the directory but not yet the record. */
 			error_release(err);
 			return error_set_kind(err, ENOENT,
-					      "container \"%s\" does not exist (no state yet)", c->id);
+					      "container \"%s\" does not exist (no state yet)",
+					      c->id);
 		}
 		return error_wrap(err, "container %s", c->id);
 	}

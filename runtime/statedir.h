@@ -12,7 +12,7 @@
 #include "oci-spec/state.h"
 
 #define STATE_FILE "state.json"
-#define LOCK_FILE "lock"
+#define LOCK_FILE  "lock"
 
 /* The record kept in state.json: the OCI state as last written, and the
  * start time of pid (from /proc/<pid>/stat) so a reused pid is not
@@ -30,7 +30,13 @@ struct container {
 	struct container_record record;
 };
 
-#define CONTAINER_INIT {NULL, -1, -1, -1, {{0}, 0}}
+#define CONTAINER_INIT                                                                             \
+	{                                                                                          \
+		NULL, -1, -1, -1,                                                                  \
+		{                                                                                  \
+			{0}, 0                                                                     \
+		}                                                                                  \
+	}
 
 /* /run/vrun for root, $XDG_RUNTIME_DIR/vrun (or /run/user/UID/vrun) else. */
 void statedir_default_root(char *buf, size_t size);

@@ -49,7 +49,8 @@ static int parse_options(int argc, char **argv, struct create_options *o, struct
 		case OPT_PRESERVE:
 			errno = 0;
 			o->preserve_fds = (int)strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || o->preserve_fds < 0 || o->preserve_fds > 65536)
+			if (errno != 0 || *end != '\0' || o->preserve_fds < 0 ||
+			    o->preserve_fds > 65536)
 				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
 						 argv[0], optarg);
 			break;

@@ -153,7 +153,8 @@ static int parse_options(int argc, char **argv, enum list_format *format, struct
 		if (opt == 'f' && strcmp(optarg, "json") == 0)
 			*format = LIST_JSON;
 		else if (opt == 'f' && strcmp(optarg, "table") != 0)
-			return error_set(err, 0, "list: unknown format '%s' (table or json)", optarg);
+			return error_set(err, 0, "list: unknown format '%s' (table or json)",
+					 optarg);
 	}
 	return cli_expect_args(argc, argv, 0, "", err);
 }

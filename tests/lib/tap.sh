@@ -51,7 +51,7 @@ expect() {
 check() {
 	local name=$1
 	shift
-	if "$@"; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
+	if "$@" >/dev/null; then tap_ok "$name"; else tap_fail "$name" "failed: $*"; fi
 }
 
 tap_done() {

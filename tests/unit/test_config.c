@@ -225,9 +225,9 @@ static void test_round_trip(void **state)
 	oci_config_release(&again);
 }
 
-#define MINIMAL "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}"
+#define MINIMAL		"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}"
 #define WITH_PROCESS(p) MINIMAL ",\"process\":{" p "}}"
-#define WITH(extra) MINIMAL ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}," extra "}"
+#define WITH(extra)	MINIMAL ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}," extra "}"
 
 static void test_minimal_and_nulls(void **state)
 {
@@ -253,22 +253,26 @@ struct bad_config {
 static const struct bad_config bad_configs[] = {
 	{"", "config.json: invalid JSON*"},
 	{"{", "config.json: invalid JSON*"},
-	{MINIMAL ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}} trailing", "config.json: invalid JSON*"},
+	{MINIMAL ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}} trailing",
+	 "config.json: invalid JSON*"},
 	{"[]", "config.json: must be a JSON object"},
 	{"{\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: is required"},
-	{"{\"ociVersion\":1,\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: must be a string"},
+	{"{\"ociVersion\":1,\"root\":{\"path\":\"r\"}}",
+	 "config.json: ociVersion: must be a string"},
 	{"{\"ociVersion\":\"2.0.0\",\"root\":{\"path\":\"r\"}}",
 	 "config.json: ociVersion: unsupported version \"2.0.0\" (vrun reads 1.0.0 to 1.2.x)"},
 	{"{\"ociVersion\":\"banana\",\"root\":{\"path\":\"r\"}}",
 	 "config.json: ociVersion: \"banana\" is not a version (MAJOR.MINOR.PATCH)"},
 	{"{\"ociVersion\":\"1.0.0\"}", "config.json: root: is required"},
 	{"{\"ociVersion\":\"1.0.0\",\"root\":{}}", "config.json: root.path: is required"},
-	{"{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"\"}}", "config.json: root.path: must not be empty"},
+	{"{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"\"}}",
+	 "config.json: root.path: must not be empty"},
 	{"{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\",\"readonly\":\"yes\"}}",
 	 "config.json: root.readonly: must be a boolean"},
 	{WITH_PROCESS("\"cwd\":\"/\",\"args\":[]"),
 	 "config.json: process.args: must be a non-empty array of strings"},
-	{WITH_PROCESS("\"cwd\":\"/\""), "config.json: process.args: must be a non-empty array of strings"},
+	{WITH_PROCESS("\"cwd\":\"/\""),
+	 "config.json: process.args: must be a non-empty array of strings"},
 	{WITH_PROCESS("\"cwd\":\"/\",\"args\":[\"a\",1]"),
 	 "config.json: process.args: must be an array of strings"},
 	{WITH_PROCESS("\"args\":[\"sh\"]"), "config.json: process.cwd: is required"},
@@ -348,7 +352,8 @@ static const struct bad_config bad_configs[] = {
 	{WITH("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
 	      "[\"SCMP_ARCH_Z80\"]}}"),
 	 "config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""},
-	{WITH("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+	{WITH("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{"
+	      "\"names\":"
 	      "[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
 	      "\"EQ\"}]}]}}"),
 	 "config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator \"EQ\""},
@@ -443,11 +448,11 @@ static void test_unreadable_bundle(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_full_top_level),	 cmocka_unit_test(test_full_process),
-		cmocka_unit_test(test_full_hooks),	 cmocka_unit_test(test_full_linux),
-		cmocka_unit_test(test_full_resources),	 cmocka_unit_test(test_full_seccomp),
-		cmocka_unit_test(test_round_trip),	 cmocka_unit_test(test_minimal_and_nulls),
-		cmocka_unit_test(test_nul_byte),	 cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_full_top_level),	  cmocka_unit_test(test_full_process),
+		cmocka_unit_test(test_full_hooks),	  cmocka_unit_test(test_full_linux),
+		cmocka_unit_test(test_full_resources),	  cmocka_unit_test(test_full_seccomp),
+		cmocka_unit_test(test_round_trip),	  cmocka_unit_test(test_minimal_and_nulls),
+		cmocka_unit_test(test_nul_byte),	  cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_unreadable_bundle),
 	};
 	enum { FIXED = sizeof(fixed) / sizeof(fixed[0]) };

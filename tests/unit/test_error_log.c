@@ -39,7 +39,8 @@ static void test_error_context(void **state)
 	struct error *err = NULL;
 	assert_int_equal(outer(&err), -1);
 	assert_int_equal(err->errnum, ENOENT);
-	assert_string_equal(err->msg, "create c1: open `/x/config.json`: No such file or directory");
+	assert_string_equal(err->msg,
+			    "create c1: open `/x/config.json`: No such file or directory");
 	error_release(&err);
 	assert_null(err);
 
@@ -118,9 +119,9 @@ static void test_json_error_record(void **state)
 	assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
 				 REG_EXTENDED | REG_NOSUB),
 			 0);
-	assert_int_equal(regexec(&re, YAJL_GET_STRING(yajl_tree_get(tree, time, yajl_t_string)), 0,
-				 NULL, 0),
-			 0);
+	assert_int_equal(
+		regexec(&re, YAJL_GET_STRING(yajl_tree_get(tree, time, yajl_t_string)), 0, NULL, 0),
+		0);
 	regfree(&re);
 	yajl_tree_free(tree);
 	error_release(&err);
@@ -142,7 +143,8 @@ static void test_text_records_and_debug(void **state)
 	regex_t re;
 	assert_int_equal(regcomp(&re,
 				 "^time=\"[-0-9T:]+Z\" level=debug msg=\"state root /run/vrun\"\n"
-				 "time=\"[-0-9T:]+Z\" level=warning msg=\"a \\\\\"quoted\\\\\"\\\\nthing\"\n$",
+				 "time=\"[-0-9T:]+Z\" level=warning msg=\"a "
+				 "\\\\\"quoted\\\\\"\\\\nthing\"\n$",
 				 REG_EXTENDED | REG_NOSUB),
 			 0);
 	if (regexec(&re, text, 0, NULL, 0) != 0)
@@ -170,8 +172,10 @@ static void test_bad_log_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_context),	  cmocka_unit_test(test_timefmt),
-		cmocka_unit_test(test_json_error_record), cmocka_unit_test(test_text_records_and_debug),
+		cmocka_unit_test(test_error_context),
+		cmocka_unit_test(test_timefmt),
+		cmocka_unit_test(test_json_error_record),
+		cmocka_unit_test(test_text_records_and_debug),
 		cmocka_unit_test(test_bad_log_options),
 	};
 	return cmocka_run_group_tests_name("error-log", tests, NULL, NULL);

@@ -114,8 +114,9 @@ static void test_container_id_message(void **state)
 {
 	struct error *err = NULL;
 	assert_int_equal(container_id_validate("ab/c", &err), -1);
-	assert_string_equal(err->msg,
-			    "invalid container id 'ab/c': character 3 is not one of A-Z a-z 0-9 _ + . -");
+	assert_string_equal(
+		err->msg,
+		"invalid container id 'ab/c': character 3 is not one of A-Z a-z 0-9 _ + . -");
 	error_release(&err);
 }
 

@@ -158,7 +158,8 @@ static void test_atomic_replacement(void **state)
 	while (waitpid(writer, &status, WNOHANG) == 0 || reads < 200) {
 		cleanup_free char *text = NULL;
 		struct container_record r;
-		if (fs_read_file_at(c.dirfd, STATE_FILE, STATE_FILE, 1 << 20, &text, NULL, &err) < 0)
+		if (fs_read_file_at(c.dirfd, STATE_FILE, STATE_FILE, 1 << 20, &text, NULL, &err) <
+		    0)
 			fail_msg("read %d: %s", reads, err->msg);
 		if (container_record_parse(text, &r, &err) < 0)
 			fail_msg("read %d saw a torn record: %s", reads, err->msg);

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# CLI tests: run build/vrun and check output, exit status and files, the
+# way Podman and containerd see it (CONTRACT.md).
+set -u
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+vrun=$top/build/vrun
+work=$(mktemp -d /tmp/vrun-cli.XXXXXX)
+root=$work/root
+sleepers=()
+cleanup() {
+	for p in "${sleepers[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# fake_container ID STATUS PID: a state directory as create will leave it.
+fake_container() {
+	local id=$1 status=$2 pid=$3 start=0
+	if ((pid > 0)); then
+		local stat rest
+		stat=$(</proc/"$pid"/stat)
+		rest=${stat##*) }
+		read -ra fields <<<"$rest"
+		start=${fields[19]}
+	fi
+	mkdir -p "$root/$id"
+	: >"$root/$id/lock"
+	printf '{"ociVersion":"1.2.0","id":"%s","status":"%s","pid":%d,"bundle":"%s","rootfs":"%s/rootfs","created":"2026-11-26T20:45:01.123456789Z","owner":"","annotations":{"a":"b"},"pidStartTime":%s}\n' \
+		"$id" "$status" "$pid" "$work/bundle" "$work/bundle" "$start" >"$root/$id/state.json"
+}
+
+start_sleeper() {
+	sleep 1000 &
+	disown $!
+	sleepers+=($!)
+	sleeper=$!
+}
+
+# --version: runc's three lines.
+run "$vrun" --version
+expect "--version prints name, commit and spec lines" 0 '^vrun version [0-9]+\.[0-9]+\.[0-9]+$' ""
+check "--version has commit: and spec: 1.2.0" grep -qxE 'commit: [0-9a-f]{7,}(-dirty)?|commit: unknown' <<<"$(sed -n 2p <<<"$out")"
+check "--version spec line" test "$(sed -n 3p <<<"$out")" = "spec: 1.2.0"
+
+# spec writes a config that vrun parses back.
+mkdir -p "$work/bundle"
+run "$vrun" spec --bundle "$work/bundle"
+expect "spec --bundle writes config.json" 0 "" ""
+check "spec output is JSON with runc's defaults" jq -e '.ociVersion == "1.2.0" and .process.args == ["sh"] and .root.path == "rootfs" and (.linux.namespaces | map(.type) | index("network") != null)' "$work/bundle/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bundle" parsed
+expect "create reads the spec output back, then says booting is not implemented" 1 "" 'config.json is valid, but booting the microVM is not implemented yet'
+check "create left no state behind" test ! -e "$root/parsed"
+run "$vrun" spec --bundle "$work/bundle"
+expect "spec refuses to overwrite" 1 "" 'config.json` already exists: remove it first'
+mkdir -p "$work/rootless"
+run "$vrun" spec --rootless -b "$work/rootless"
+expect "spec --rootless" 0 "" ""
+check "rootless: user namespace, no network namespace, caller mapped to root" jq -e --argjson uid "$(id -u)" '(.linux.namespaces | map(.type) | (index("user") != null and index("network") == null)) and .linux.uidMappings == [{"containerID":0,"hostID":$uid,"size":1}] and .linux.resources == null' "$work/rootless/config.json"
+run "$vrun" --root "$root" create -b "$work/rootless" rootless
+expect "rootless spec parses back" 1 "" 'config.json is valid'
+run "$vrun" spec --bundle "$work/missing"
+expect "spec into a missing bundle" 1 "" "create \`$work/missing/config.json\`: No such file or directory"
+
+# features: runtime-spec features.md.
+run "$vrun" features
+expect "features exits 0 with nothing on stderr" 0 '"ociVersionMin"' ""
+check "features: ociVersionMin/Max, hooks, namespaces, capabilities" jq -e '.ociVersionMin == "1.0.0" and .ociVersionMax == "1.2.0" and (.hooks | length) == 6 and (.linux.namespaces | index("pid") != null) and (.linux.capabilities | index("CAP_SYS_ADMIN") != null) and .linux.seccomp.enabled == false' <<<"$out"
+
+# Bad configs and bundles through create.
+mkdir -p "$work/bad"
+echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"cwd": "/", "args": []}}' >"$work/bad/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bad" bad
+expect "create: empty process.args" 1 "" 'create bad: .*/bad/config.json: process.args: must be a non-empty array of strings'
+echo '{"ociVersion": "1.0.2", ' >"$work/bad/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bad" bad
+expect "create: malformed JSON" 1 "" 'config.json: invalid JSON: '
+echo '{"ociVersion": "1.0.2", "root": {"path": 7}}' >"$work/bad/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bad" bad
+expect "create: wrong type" 1 "" 'config.json: root.path: must be a string'
+truncate -s $((16 * 1024 * 1024 + 1)) "$work/bad/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bad" bad
+expect "create: config.json over 16 MiB" 1 "" 'config.json: larger than 16 MiB'
+run "$vrun" --root "$root" create --bundle "$work/nonexistent" bad
+expect "create: unreadable bundle" 1 "" 'config.json`: No such file or directory'
+run "$vrun" --root "$root" create --bundle "$work/bundle" "bad/id"
+expect "create: bad id" 1 "" "invalid container id 'bad/id'"
+check "failed creates left no state" test ! -e "$root/bad"
+
+# state, list, delete on containers in each status.
+run "$vrun" --root "$root" state nosuch
+expect "state of a missing container" 1 "" 'container "nosuch" does not exist'
+run "$vrun" --root "$root" delete nosuch
+expect "delete of a missing container" 1 "" 'container "nosuch" does not exist'
+run "$vrun" --root "$root" delete --force nosuch
+expect "delete --force of a missing container" 0 "" ""
+run "$vrun" --root "$root" list
+expect "list with nothing" 0 '^ID +PID +STATUS +BUNDLE +CREATED +OWNER$' ""
+
+start_sleeper
+fake_container c-created created "$sleeper"
+created_pid=$sleeper
+run "$vrun" --root "$root" state c-created
+expect "state prints only JSON on success" 0 '"status": "created"' ""
+check "state JSON: id, pid, bundle, rootfs, created, annotations" jq -e --argjson pid "$created_pid" '.id == "c-created" and .pid == $pid and .ociVersion == "1.2.0" and (.bundle | endswith("/bundle")) and (.rootfs | endswith("/rootfs")) and .created == "2026-11-26T20:45:01.123456789Z" and .annotations.a == "b"' <<<"$out"
+
+start_sleeper
+fake_container c-running running "$sleeper"
+running_pid=$sleeper
+fake_container c-stopped running 0
+start_sleeper
+fake_container c-reused running "$sleeper"
+sed -i 's/"pidStartTime":[0-9]*/"pidStartTime":1/' "$root/c-reused/state.json"
+
+run "$vrun" --root "$root" state c-stopped
+check "a container whose VMM is gone is stopped with pid 0" jq -e '.status == "stopped" and .pid == 0' <<<"$out"
+run "$vrun" --root "$root" state c-reused
+check "a reused pid is not the container: stopped" jq -e '.status == "stopped" and .pid == 0' <<<"$out"
+
+run "$vrun" --root "$root" list
+expect "list shows every container" 0 "^c-running +$running_pid +running +$work/bundle +2026-11-26T20:45:01.123456789Z +root$" ""
+check "list is sorted by id, one row each" test "$(awk 'NR > 1 {print $1}' <<<"$out" | tr '\n' ' ')" = "c-created c-reused c-running c-stopped "
+run "$vrun" --root "$root" list --format json
+check "list --format json" jq -e 'length == 4 and (map(.id) == ["c-created","c-reused","c-running","c-stopped"]) and .[3].status == "stopped"' <<<"$out"
+run "$vrun" --root "$root" list -q
+expect "list --quiet prints ids" 0 '^c-created$' ""
+
+run "$vrun" --root "$root" delete c-running
+expect "delete of a running container without --force fails" 1 "" 'cannot delete container c-running that is not stopped: running'
+check "the running container is untouched" kill -0 "$running_pid"
+run "$vrun" --root "$root" delete --force c-running
+expect "delete --force of a running container" 0 "" ""
+check "delete --force killed the VMM and removed the state" bash -c "! kill -0 $running_pid 2>/dev/null && test ! -e '$root/c-running'"
+run "$vrun" --root "$root" delete c-created
+expect "delete of a created container kills and removes it" 0 "" ""
+check "the created container's VMM is gone" bash -c "sleep 0.1; ! kill -0 $created_pid 2>/dev/null && test ! -e '$root/c-created'"
+run "$vrun" --root "$root" delete c-stopped
+expect "delete of a stopped container" 0 "" ""
+run "$vrun" --root "$root" delete c-reused
+expect "delete of a container whose pid was reused" 0 "" ""
+check "delete left the unrelated process with the reused pid alive" kill -0 "${sleepers[2]}"
+
+# --log and --log-format json: one JSON object in the file, message on stderr.
+for spelling in "--log-format json" "--log-format=json"; do
+	rm -f "$work/log.json"
+	# shellcheck disable=SC2086
+	run "$vrun" --root "$root" --log "$work/log.json" $spelling state gone
+	expect "$spelling: error on stderr" 1 "" 'container "gone" does not exist'
+	check "$spelling: the log holds exactly one JSON object with level, msg, time" jq -es 'length == 1 and .[0].level == "error" and .[0].msg == "container \"gone\" does not exist" and (.[0].time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' "$work/log.json"
+done
+rm -f "$work/log.json"
+run "$vrun" --root "$root" --log "$work/log.json" --log-format json list
+check "a successful command writes nothing to the log" test ! -s "$work/log.json"
+run "$vrun" --root "$root" --log "$work/log.txt" delete gone
+check "text log: logrus-style record" grep -qE '^time="[-0-9T:]+Z" level=error msg="container \\"gone\\" does not exist"$' "$work/log.txt"
+run "$vrun" --log-format yaml list
+expect "unknown --log-format" 1 "" "unknown format 'yaml'"
+
+# Verbs not built yet say so.
+for verb in start run kill exec ps pause resume update check image; do
+	run "$vrun" --root "$root" "$verb" x
+	expect "$verb is not implemented yet, and says so" 1 "" "^vrun: $verb: not implemented yet"
+done
+run "$vrun" checkpoint --help
+expect "checkpoint --help fails (no checkpoint support)" 1 "" "unknown command 'checkpoint'"
+run "$vrun" frobnicate
+expect "unknown command" 1 "" "unknown command 'frobnicate'"
+run "$vrun" delete --bogus x
+expect "unknown option" 1 "" "delete: unknown option '--bogus'"
+run "$vrun" --help
+expect "--help lists the verbs" 0 '^  delete +delete a container' ""
+run "$vrun" --debug --systemd-cgroup --cgroup-manager cgroupfs --root "$root" list
+expect "--systemd-cgroup and --cgroup-manager are accepted; --debug logs" 0 '^ID' "state root $root"
+
+# The default root: /run/vrun for root, $XDG_RUNTIME_DIR/vrun otherwise.
+if (($(id -u) == 0)); then
+	run env XDG_RUNTIME_DIR=/tmp/elsewhere "$vrun" --debug list
+	expect "root's default state root is /run/vrun" 0 - 'state root /run/vrun$'
+	if command -v setpriv >/dev/null; then
+		mkdir -p "$work/xdg" && chmod 777 "$work/xdg" "$work"
+		run setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$work/xdg" "$vrun" --debug list
+		expect "a user's default state root is \$XDG_RUNTIME_DIR/vrun" 0 - "state root $work/xdg/vrun\$"
+	else
+		tap_skip "a user's default state root" "setpriv not installed"
+	fi
+else
+	tap_skip "root's default state root" "not running as root"
+fi
+tap_done

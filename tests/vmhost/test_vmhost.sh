@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The emulated KVM test host (tests/vmhost/run): exit statuses and output
+# cross back, KVM works inside, and a timeout or a failed boot is reported
+# rather than hanging.  Each boot costs seconds under TCG, so there are few.
+set -u
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+cd "$top" || exit 1
+vmhost=tests/vmhost/run
+emulated=1
+if [[ -e /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then emulated=0; fi
+
+start=$(date +%s%N)
+run "$vmhost" -- sh -c 'date +started=%s%N; build/tests/kvm_smoke && echo "cwd=$PWD" && echo to-stderr >&2 && exit 7'
+expect "KVM smoke program runs a 64-bit guest where vmhost/run puts it" 7 \
+	'^kvm_smoke: 64-bit guest ran: out 0x11, out 0x42, hlt$' '^to-stderr$'
+check "the command runs in the caller's directory" grep -qx "cwd=$top" <<<"$out"
+started=$(sed -n 's/^started=//p' <<<"$out")
+if [[ -n $started ]]; then
+	ms=$(((started - start) / 1000000))
+	echo "# the command started ${ms} ms after the call (target: 15000 ms)"
+	check "the command starts within 30 s of the call" test "$ms" -lt 30000
+else
+	tap_fail "the command reports its start time" "no started= line in: $out"
+fi
+
+run "$vmhost" true
+expect "vmhost/run true exits 0" 0 "" ""
+run "$vmhost" false
+expect "vmhost/run false exits 1" 1 "" ""
+
+run env VMHOST_TIMEOUT=3 "$vmhost" sleep 60
+expect "a command over VMHOST_TIMEOUT is reported, not a hang" 124 "" 'timed out after 3s \(VMHOST_TIMEOUT\) running: sleep 60'
+
+if ((emulated)); then
+	run env VMHOST_MEM=32 "$vmhost" true
+	expect "a test host that cannot boot is reported with its console" 125 "" \
+		'did not run the command to completion'
+	check "the failed boot shows the console's last lines" grep -q 'test host console' <<<"$err"
+else
+	tap_skip "a test host that cannot boot" "hardware virtualization: commands run directly"
+fi
+tap_done
