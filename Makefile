@@ -52,6 +52,9 @@ $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 
 unit-tests: $(UNIT_BIN)
 
+# Keep test objects (make would delete them as intermediates after check).
+.SECONDARY: $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
 deps:
 	@tools/deps
 
@@ -72,3 +75,17 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(ALL_OBJ:.o=.d)
+
+# Fuzzing (clang with libFuzzer: apt-get install clang libclang-rt-14-dev).
+# `make fuzz FUZZ_SECONDS=60` runs the config fuzzer from its seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(LIB_SRC) $(BUILD)/commit.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ tests/fuzz/fuzz_config.c $(LIB_SRC) -lyajl
+fuzz: $(BUILD)/fuzz/fuzz_config
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		$(BUILD)/fuzz/corpus tests/data/fixture-bundle tests/fuzz/seeds
+.PHONY: fuzz
