@@ -49,16 +49,38 @@ int cli_next_option(int argc, char **argv, const char *shortopts, const struct o
 		snprintf(spec, sizeof(spec), ":%s", shortopts);
 	opterr = 0;
 	int c = getopt_long(argc, argv, spec, longopts, NULL);
-	if (c == '?') {
-		if (optopt != 0)
-			return error_set(err, 0, "%s: unknown option '-%c'", argv[0], optopt), -2;
-		return error_set(err, 0, "%s: unknown option '%s'", argv[0], argv[optind - 1]), -2;
+	/* Errors name the verb; global options have none. */
+	const char *verb = command_find(argv[0]) != NULL ? argv[0] : NULL;
+	const char *sep = verb != NULL ? ": " : "";
+	if (verb == NULL)
+		verb = "";
+	if (c == '?' && optopt != 0) {
+		error_set(err, 0, "%s%sunknown option '-%c'", verb, sep, optopt);
+		return CLI_ERROR;
 	}
-	if (c == ':')
-		return error_set(err, 0, "%s: option '%s' needs a value", argv[0],
-				 argv[optind - 1]),
-		       -2;
+	if (c == '?') {
+		error_set(err, 0, "%s%sunknown option '%s'", verb, sep, argv[optind - 1]);
+		return CLI_ERROR;
+	}
+	if (c == ':') {
+		error_set(err, 0, "%s%soption '%s' needs a value", verb, sep, argv[optind - 1]);
+		return CLI_ERROR;
+	}
+	if (c == 'h') {
+		cli_print_usage(argv[0]);
+		return CLI_HELP;
+	}
 	return c;
+}
+
+int cli_no_options(int argc, char **argv, struct error **err)
+{
+	static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	int opt;
+	while ((opt = cli_next_option(argc, argv, "h", options, err)) != CLI_END)
+		if (opt < CLI_END)
+			return opt;
+	return CLI_END;
 }
 
 void cli_print_usage(const char *verb)

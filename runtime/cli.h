@@ -28,10 +28,20 @@ struct command {
 extern const struct command commands[];
 const struct command *command_find(const char *name);
 
+enum { CLI_END = -1, CLI_ERROR = -2, CLI_HELP = -3 };
+
 /* getopt_long over a verb's argv (argv[0] is the verb) without getopt's own
- * messages: returns the option, -1 at the end, or -2 with *err set. */
+ * messages: returns the option, CLI_END, CLI_ERROR with *err set, or
+ * CLI_HELP after printing the verb's usage for -h/--help. */
 int cli_next_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
 		    struct error **err);
+/* What a verb returns when cli_next_option stops early: 0 after help. */
+static inline int cli_stop(int opt)
+{
+	return opt == CLI_HELP ? 0 : -1;
+}
+/* For verbs whose only option is --help. */
+int cli_no_options(int argc, char **argv, struct error **err);
 /* Prints the verb's usage line; used by --help. */
 void cli_print_usage(const char *verb);
 /* Requires exactly `count` positional arguments after the options. */

@@ -56,7 +56,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 	/* '+': stop at the verb; its options are its own. */
 	while ((opt = cli_next_option(argc, argv, "+vh", options, err)) != -1) {
 		switch (opt) {
-		case -2:
+		case CLI_ERROR:
 			return -1;
 		case OPT_ROOT:
 			g->ctx.root = optarg;
@@ -80,7 +80,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		case 'v':
 			g->version = true;
 			break;
-		case 'h':
+		case CLI_HELP:
 			g->help = true;
 			break;
 		}

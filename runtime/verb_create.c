@@ -35,8 +35,9 @@ static int parse_options(int argc, char **argv, struct create_options *o, struct
 
 	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != -1) {
 		switch (opt) {
-		case -2:
-			return -1;
+		case CLI_ERROR:
+		case CLI_HELP:
+			return opt;
 		case 'b':
 			o->bundle = optarg;
 			break;
@@ -54,12 +55,9 @@ static int parse_options(int argc, char **argv, struct create_options *o, struct
 				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
 						 argv[0], optarg);
 			break;
-		case 'h':
-			cli_print_usage(argv[0]);
-			return 1;
 		}
 	}
-	return cli_expect_args(argc, argv, 1, "container id", err);
+	return cli_expect_args(argc, argv, 1, "container id", err) < 0 ? CLI_ERROR : 0;
 }
 
 int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err)
@@ -69,7 +67,7 @@ int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **e
 	int ret = parse_options(argc, argv, &o, err);
 
 	if (ret != 0)
-		return ret < 0 ? -1 : 0;
+		return cli_stop(ret);
 	if (container_id_validate(argv[optind], err) < 0)
 		return -1;
 	if (oci_config_load(o.bundle, &config, err) < 0)

@@ -30,14 +30,10 @@ int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **e
 	int opt, ret;
 
 	while ((opt = cli_next_option(argc, argv, "fh", options, err)) != -1) {
-		if (opt == -2)
-			return -1;
+		if (opt < CLI_END)
+			return cli_stop(opt);
 		if (opt == 'f')
 			force = true;
-		if (opt == 'h') {
-			cli_print_usage(argv[0]);
-			return 0;
-		}
 	}
 	if (cli_expect_args(argc, argv, 1, "container id", err) < 0)
 		return -1;

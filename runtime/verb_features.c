@@ -9,7 +9,6 @@
 
 int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 {
-	static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct oci_strmap_entry annotations[] = {
 		{"io.vrun.version", (char *)vrun_version()},
 		{"io.vrun.commit", (char *)vrun_commit()},
@@ -28,14 +27,8 @@ int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error *
 	};
 	int opt;
 
-	while ((opt = cli_next_option(argc, argv, "h", options, err)) != -1) {
-		if (opt == -2)
-			return -1;
-		if (opt == 'h') {
-			cli_print_usage(argv[0]);
-			return 0;
-		}
-	}
+	if ((opt = cli_no_options(argc, argv, err)) != CLI_END)
+		return cli_stop(opt);
 	if (cli_expect_args(argc, argv, 0, "", err) < 0)
 		return -1;
 	cleanup_free char *json = oci_features_to_json(&features);

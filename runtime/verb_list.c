@@ -142,12 +142,8 @@ static int parse_options(int argc, char **argv, enum list_format *format, struct
 	};
 	int opt;
 	while ((opt = cli_next_option(argc, argv, "f:qh", options, err)) != -1) {
-		if (opt == -2)
-			return -1;
-		if (opt == 'h') {
-			cli_print_usage(argv[0]);
-			return 1;
-		}
+		if (opt < CLI_END)
+			return opt;
 		if (opt == 'q')
 			*format = LIST_QUIET;
 		if (opt == 'f' && strcmp(optarg, "json") == 0)
@@ -156,7 +152,7 @@ static int parse_options(int argc, char **argv, enum list_format *format, struct
 			return error_set(err, 0, "list: unknown format '%s' (table or json)",
 					 optarg);
 	}
-	return cli_expect_args(argc, argv, 0, "", err);
+	return cli_expect_args(argc, argv, 0, "", err) < 0 ? CLI_ERROR : 0;
 }
 
 int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err)
@@ -166,7 +162,7 @@ int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err
 	int ret = parse_options(argc, argv, &format, err);
 
 	if (ret != 0)
-		return ret < 0 ? -1 : 0;
+		return cli_stop(ret);
 	ret = collect(ctx->root, &l, err);
 	if (ret == 0 && format == LIST_JSON)
 		print_json(&l);

@@ -188,16 +188,12 @@ int cmd_spec(struct vrun_context *ctx, int argc, char **argv, struct error **err
 	int opt;
 
 	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != -1) {
-		if (opt == -2)
-			return -1;
+		if (opt < CLI_END)
+			return cli_stop(opt);
 		if (opt == 'b')
 			bundle = optarg;
 		if (opt == 'r')
 			rootless = true;
-		if (opt == 'h') {
-			cli_print_usage(argv[0]);
-			return 0;
-		}
 	}
 	if (cli_expect_args(argc, argv, 0, "", err) < 0)
 		return -1;

@@ -9,18 +9,11 @@
 
 int cmd_state(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 {
-	static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct container c;
 	int opt;
 
-	while ((opt = cli_next_option(argc, argv, "h", options, err)) != -1) {
-		if (opt == -2)
-			return -1;
-		if (opt == 'h') {
-			cli_print_usage(argv[0]);
-			return 0;
-		}
-	}
+	if ((opt = cli_no_options(argc, argv, err)) != CLI_END)
+		return cli_stop(opt);
 	if (cli_expect_args(argc, argv, 1, "container id", err) < 0)
 		return -1;
 	if (container_open(ctx->root, argv[optind], false, &c, err) < 0) {

@@ -169,6 +169,12 @@ run "$vrun" delete --bogus x
 expect "unknown option" 1 "" "delete: unknown option '--bogus'"
 run "$vrun" --help
 expect "--help lists the verbs" 0 '^  delete +delete a container' ""
+run "$vrun" delete --help
+expect "a verb's --help prints its usage" 0 '^usage: vrun delete \[--force\] ID$' ""
+run "$vrun" --root
+expect "a global option without its value" 1 "" "^vrun: option '--root' needs a value$"
+run "$vrun" spec --bundle
+expect "a verb option without its value" 1 "" "^vrun: spec: option '--bundle' needs a value$"
 run "$vrun" --debug --systemd-cgroup --cgroup-manager cgroupfs --root "$root" list
 expect "--systemd-cgroup and --cgroup-manager are accepted; --debug logs" 0 '^ID' "state root $root"
 
