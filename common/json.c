@@ -15,8 +15,6 @@ yajl_gen json_gen_new(bool pretty)
 		yajl_gen_config(g, yajl_gen_beautify, 1);
 		yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	}
-	/* Paths and messages are written as they are, '/' unescaped. */
-	yajl_gen_config(g, yajl_gen_validate_utf8, 0);
 	return g;
 }
 

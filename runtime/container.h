@@ -5,11 +5,10 @@
 
 #include "runtime/statedir.h"
 
-#define STATUS_CREATING "creating"
-#define STATUS_CREATED	"created"
-#define STATUS_RUNNING	"running"
-#define STATUS_PAUSED	"paused"
-#define STATUS_STOPPED	"stopped"
+#define STATUS_CREATED "created"
+#define STATUS_RUNNING "running"
+#define STATUS_PAUSED  "paused"
+#define STATUS_STOPPED "stopped"
 
 /* Brings c->record.state up to date: a container whose VMM process is gone
  * (or whose pid now belongs to another process) is "stopped" with pid 0.
