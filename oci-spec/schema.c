@@ -342,9 +342,36 @@ static void first_line(char *msg)
 		msg[n - 1] = '\0';
 }
 
+/* yajl builds and frees its tree recursively: a document nested a million
+ * levels deep would overflow the stack.  Measure the depth first. */
+static bool nested_too_deep(const char *text)
+{
+	bool in_string = false;
+	int depth = 0;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (in_string) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				in_string = false;
+		} else if (*p == '"') {
+			in_string = true;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > SCHEMA_MAX_DEPTH)
+				return true;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+		}
+	}
+	return false;
+}
+
 int schema_parse_text(const struct schema *schema, const char *text, void *out, struct error **err)
 {
 	char msg[256] = "";
+	if (nested_too_deep(text))
+		return error_set(err, 0, "invalid JSON: nested deeper than %d levels",
+				 SCHEMA_MAX_DEPTH);
 	yajl_val tree = yajl_tree_parse(text, msg, sizeof(msg));
 	if (tree == NULL) {
 		first_line(msg);

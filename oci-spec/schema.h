@@ -88,6 +88,9 @@ struct schema {
 int schema_parse(const struct schema *schema, yajl_val value, void *out, const char *path,
 		 struct error **err);
 
+/* Deeper nesting is refused before parsing (config.json needs about 6). */
+#define SCHEMA_MAX_DEPTH 64
+
 /* Parses JSON text and then its top-level object as schema_parse() does.
  * Invalid JSON fails with "invalid JSON: <yajl's reason>".  On failure out
  * is released. */

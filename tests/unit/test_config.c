@@ -398,6 +398,37 @@ static void test_nul_byte(void **state)
 	error_release(&err);
 }
 
+/* Deep nesting is refused before yajl recurses through it. */
+static void test_deep_nesting(void **state)
+{
+	enum { DEPTH = 1000000 };
+	static const char head[] = "{\"ociVersion\":\"1.0.0\",\"x\":\"[{\\\"\",\"y\":";
+	size_t len = strlen(head) + 2 * DEPTH + 1;
+	char *text = malloc(len + 1);
+	struct oci_config c;
+	struct error *err = NULL;
+
+	assert_non_null(text);
+	strcpy(text, head);
+	memset(text + strlen(head), '[', DEPTH);
+	memset(text + strlen(head) + DEPTH, ']', DEPTH);
+	strcpy(text + len - 1, "}");
+	assert_int_equal(oci_config_parse(text, len, "config.json", &c, &err), -1);
+	assert_string_equal(err->msg, "config.json: invalid JSON: nested deeper than 64 levels");
+	error_release(&err);
+
+	/* Brackets inside strings do not count; 63 levels parse. */
+	size_t ok_len = strlen(head) + 2 * 62 + 1;
+	strcpy(text, head);
+	memset(text + strlen(head), '[', 62);
+	memset(text + strlen(head) + 62, ']', 62);
+	strcpy(text + ok_len - 1, "}");
+	assert_int_equal(oci_config_parse(text, ok_len, "config.json", &c, &err), -1);
+	assert_string_equal(err->msg, "config.json: root: is required");
+	error_release(&err);
+	free(text);
+}
+
 static void test_too_large(void **state)
 {
 	char dir[] = "/tmp/vrun-test-XXXXXX";
@@ -448,12 +479,12 @@ static void test_unreadable_bundle(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_full_top_level),	  cmocka_unit_test(test_full_process),
-		cmocka_unit_test(test_full_hooks),	  cmocka_unit_test(test_full_linux),
-		cmocka_unit_test(test_full_resources),	  cmocka_unit_test(test_full_seccomp),
-		cmocka_unit_test(test_round_trip),	  cmocka_unit_test(test_minimal_and_nulls),
-		cmocka_unit_test(test_nul_byte),	  cmocka_unit_test(test_too_large),
-		cmocka_unit_test(test_unreadable_bundle),
+		cmocka_unit_test(test_full_top_level), cmocka_unit_test(test_full_process),
+		cmocka_unit_test(test_full_hooks),     cmocka_unit_test(test_full_linux),
+		cmocka_unit_test(test_full_resources), cmocka_unit_test(test_full_seccomp),
+		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_minimal_and_nulls),
+		cmocka_unit_test(test_nul_byte),       cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_too_large),      cmocka_unit_test(test_unreadable_bundle),
 	};
 	enum { FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	static struct CMUnitTest tests[FIXED + BAD_COUNT];
