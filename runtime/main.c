@@ -54,7 +54,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 	int opt;
 
 	/* '+': stop at the verb; its options are its own. */
-	while ((opt = cli_next_option(argc, argv, "+vh", options, err)) != -1) {
+	while ((opt = cli_next_option(argc, argv, "+vh", options, err)) != CLI_END) {
 		switch (opt) {
 		case CLI_ERROR:
 			return -1;

@@ -33,7 +33,7 @@ static int parse_options(int argc, char **argv, struct create_options *o, struct
 	int opt;
 	char *end;
 
-	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != -1) {
+	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != CLI_END) {
 		switch (opt) {
 		case CLI_ERROR:
 		case CLI_HELP:

@@ -29,7 +29,7 @@ int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **e
 	struct container c;
 	int opt, ret;
 
-	while ((opt = cli_next_option(argc, argv, "fh", options, err)) != -1) {
+	while ((opt = cli_next_option(argc, argv, "fh", options, err)) != CLI_END) {
 		if (opt < CLI_END)
 			return cli_stop(opt);
 		if (opt == 'f')

@@ -141,7 +141,7 @@ static int parse_options(int argc, char **argv, enum list_format *format, struct
 		{0},
 	};
 	int opt;
-	while ((opt = cli_next_option(argc, argv, "f:qh", options, err)) != -1) {
+	while ((opt = cli_next_option(argc, argv, "f:qh", options, err)) != CLI_END) {
 		if (opt < CLI_END)
 			return opt;
 		if (opt == 'q')

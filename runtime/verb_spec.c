@@ -187,7 +187,7 @@ int cmd_spec(struct vrun_context *ctx, int argc, char **argv, struct error **err
 	struct oci_config config;
 	int opt;
 
-	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != -1) {
+	while ((opt = cli_next_option(argc, argv, "b:h", options, err)) != CLI_END) {
 		if (opt < CLI_END)
 			return cli_stop(opt);
 		if (opt == 'b')

@@ -94,6 +94,12 @@ run "$vrun" --root "$root" delete nosuch
 expect "delete of a missing container" 1 "" 'container "nosuch" does not exist'
 run "$vrun" --root "$root" delete --force nosuch
 expect "delete --force of a missing container" 0 "" ""
+mkdir -p "$root/half" && : >"$root/half/lock"
+run "$vrun" --root "$root" state half
+expect "a container without a record yet does not exist" 1 "" 'container "half" does not exist \(no state yet\)'
+run "$vrun" --root "$root" delete --force half
+expect "delete --force removes what a half-done create left" 0 "" ""
+check "the half-created state directory is gone" test ! -e "$root/half"
 run "$vrun" --root "$root" list
 expect "list with nothing" 0 '^ID +PID +STATUS +BUNDLE +CREATED +OWNER$' ""
 
