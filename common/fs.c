@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max_size, char **data,
 		    size_t *len, struct error **err)
@@ -97,9 +98,7 @@ int fs_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 
 int fs_mkdir_all(const char *path, mode_t mode, struct error **err)
 {
-	cleanup_free char *copy = strdup(path);
-	if (copy == NULL)
-		abort();
+	cleanup_free char *copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/xalloc.h"
 
 /* A JSON path grown and shrunk while descending: "linux.resources.devices[2]". */
 struct json_path {
@@ -43,22 +44,6 @@ static int path_error(const struct json_path *p, struct error **err, const char 
 	if (p->len == 0)
 		return error_set(err, 0, "%s", msg);
 	return error_set(err, 0, "%s: %s", p->buf, msg);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *copy = strdup(s);
-	if (copy == NULL)
-		abort();
-	return copy;
 }
 
 static bool json_is_integer_text(const char *text)

@@ -8,15 +8,14 @@
 
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/xalloc.h"
 
 /* How long `delete` waits for a killed VMM to go. */
 #define KILL_WAIT_MS 10000
 
 static void set_status(struct container *c, const char *status)
 {
-	char *copy = strdup(status);
-	if (copy == NULL)
-		abort();
+	char *copy = xstrdup(status);
 	free(c->record.state.status);
 	c->record.state.status = copy;
 }

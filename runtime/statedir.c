@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "runtime/container_id.h"
+#include "common/xalloc.h"
 
 #define RECORD_MAX_SIZE (4u << 20)
 
@@ -93,9 +94,7 @@ int container_open(const char *root, const char *id, bool lock, struct container
 	*c = (struct container)CONTAINER_INIT;
 	if (container_id_validate(id, err) < 0)
 		return -1;
-	c->id = strdup(id);
-	if (c->id == NULL)
-		abort();
+	c->id = xstrdup(id);
 	c->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return errno == ENOENT ? not_exist(id, err)
@@ -114,9 +113,7 @@ int container_make(const char *root, const char *id, struct container *c, struct
 	*c = (struct container)CONTAINER_INIT;
 	if (container_id_validate(id, err) < 0)
 		return -1;
-	c->id = strdup(id);
-	if (c->id == NULL)
-		abort();
+	c->id = xstrdup(id);
 	if (statedir_open_root(root, true, &c->rootfd, err) < 0)
 		return -1;
 	if (mkdirat(c->rootfd, id, 0700) < 0) {

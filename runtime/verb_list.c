@@ -14,6 +14,7 @@
 #include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/container_id.h"
+#include "common/xalloc.h"
 
 enum list_format { LIST_TABLE, LIST_JSON, LIST_QUIET };
 
@@ -41,7 +42,7 @@ static void fill_owner(struct container *c)
 	else
 		snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
 	free(c->record.state.owner);
-	c->record.state.owner = strdup(name);
+	c->record.state.owner = xstrdup(name);
 }
 
 static int collect(const char *root, struct listing *out, struct error **err)
@@ -68,10 +69,7 @@ static int collect(const char *root, struct listing *out, struct error **err)
 		}
 		container_refresh_status(&c);
 		fill_owner(&c);
-		struct container *grown = realloc(out->items, (out->len + 1) * sizeof(c));
-		if (grown == NULL)
-			abort();
-		out->items = grown;
+		out->items = xrealloc(out->items, (out->len + 1) * sizeof(c));
 		out->items[out->len++] = c;
 	}
 	qsort(out->items, out->len, sizeof(*out->items), compare_ids);

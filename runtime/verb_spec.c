@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "oci-spec/config.h"
 #include "runtime/cli.h"
+#include "common/xalloc.h"
 
 static const char default_config[] =
 	"{"
@@ -55,14 +56,6 @@ static const char default_config[] =
 	"                    \"/proc/sysrq-trigger\"]}"
 	"}";
 
-static char *xstrdup(const char *s)
-{
-	char *copy = strdup(s);
-	if (copy == NULL)
-		abort();
-	return copy;
-}
-
 static void strings_remove(struct oci_strings *list, const char *value)
 {
 	for (size_t i = 0; i < list->len; i++) {
@@ -80,9 +73,7 @@ static void set_strings(struct oci_strings *list, const char *const *values, siz
 	for (size_t i = 0; i < list->len; i++)
 		free(list->items[i]);
 	free(list->items);
-	list->items = calloc(n + 1, sizeof(char *));
-	if (list->items == NULL)
-		abort();
+	list->items = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		list->items[i] = xstrdup(values[i]);
 	list->len = n;
@@ -96,12 +87,9 @@ static void make_rootless(struct oci_config *config)
 	static const char *const sys_options[] = {"rbind", "nosuid", "noexec", "nodev", "ro"};
 	struct oci_linux *lx = config->linux_;
 	size_t kept = 0;
-	struct oci_namespace *grown =
-		realloc(lx->namespaces.items, (lx->namespaces.len + 1) * sizeof(*grown));
 
-	if (grown == NULL)
-		abort();
-	lx->namespaces.items = grown;
+	lx->namespaces.items = xrealloc(lx->namespaces.items,
+					(lx->namespaces.len + 1) * sizeof(struct oci_namespace));
 	for (size_t i = 0; i < lx->namespaces.len; i++) {
 		struct oci_namespace *ns = &lx->namespaces.items[i];
 		if (strcmp(ns->type, "network") == 0) {
@@ -114,10 +102,8 @@ static void make_rootless(struct oci_config *config)
 	lx->namespaces.items[kept++] = (struct oci_namespace){xstrdup("user"), NULL};
 	lx->namespaces.len = kept;
 
-	lx->uid_mappings.items = calloc(1, sizeof(struct oci_id_mapping));
-	lx->gid_mappings.items = calloc(1, sizeof(struct oci_id_mapping));
-	if (lx->uid_mappings.items == NULL || lx->gid_mappings.items == NULL)
-		abort();
+	lx->uid_mappings.items = xcalloc(1, sizeof(struct oci_id_mapping));
+	lx->gid_mappings.items = xcalloc(1, sizeof(struct oci_id_mapping));
 	lx->uid_mappings.items[0] = (struct oci_id_mapping){0, (uint32_t)geteuid(), 1};
 	lx->gid_mappings.items[0] = (struct oci_id_mapping){0, (uint32_t)getegid(), 1};
 	lx->uid_mappings.len = lx->gid_mappings.len = 1;

@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/proc.h"
+#include "common/xalloc.h"
 #include "runtime/container.h"
 #include "runtime/statedir.h"
 
@@ -39,13 +40,6 @@ static int teardown(void **state)
 	int ret = fs_remove_tree_at(AT_FDCWD, root, &err);
 	error_release(&err);
 	return ret;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *copy = strdup(s);
-	assert_non_null(copy);
-	return copy;
 }
 
 static void fill_record(struct container *c, const char *status, pid_t pid)
