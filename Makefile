@@ -8,15 +8,16 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
-LDLIBS := -lyajl
+LDLIBS := -lyajl -lpthread
 
 LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o)
+ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o) \
+	   $(BUILD)/tests/tools/vmm_boot.o
 
-.PHONY: all check deps format format-check clean install unit-tests FORCE
+.PHONY: all check deps guest-kernel format format-check clean install unit-tests FORCE
 all: $(BUILD)/vrun
 
 # The commit is baked into `vrun --version`; the header changes only when
@@ -46,6 +47,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvrun.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/vmm_boot: $(BUILD)/tests/tools/vmm_boot.o $(BUILD)/libvrun.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
@@ -58,7 +62,10 @@ unit-tests: $(UNIT_BIN)
 deps:
 	@tools/deps
 
-check: deps all unit-tests $(BUILD)/tests/kvm_smoke
+guest-kernel:
+	@tools/guest-kernel $(BUILD)/guest
+
+check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot
 	@tests/run-all
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

@@ -1,0 +1,246 @@
+/* VM creation, the run/stop cycle, and release. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "vmm/boot.h"
+#include "vmm/layout.h"
+#include "vmm/vcpu.h"
+
+#define TSS_ADDR 0xfffbd000ul
+#define KERNEL_MAX_SIZE (256u << 20)
+#define INITRD_MAX_SIZE (2048u << 20)
+
+const char *vm_exit_name(enum vm_exit why)
+{
+	static const char *const names[] = {
+		[VM_RUNNING] = "running",	    [VM_EXIT_RESET] = "reset",
+		[VM_EXIT_POWEROFF] = "power off", [VM_EXIT_CRASH] = "guest crashed",
+		[VM_EXIT_ERROR] = "VMM error",
+	};
+	return why >= 0 && why <= VM_EXIT_ERROR ? names[why] : "unknown";
+}
+
+void vm_request_stop(struct vm *vm, enum vm_exit why, const char *detail)
+{
+	int expected = VM_RUNNING;
+	if (!atomic_compare_exchange_strong(&vm->exit, &expected, (int)why))
+		return;
+	snprintf(vm->exit_detail, sizeof(vm->exit_detail), "%s", detail);
+	uint64_t one = 1;
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
+		log_warning("vm: cannot signal the stop: %s", strerror(errno));
+}
+
+static void on_i8042_reset(void *opaque)
+{
+	vm_request_stop(opaque, VM_EXIT_RESET, "i8042 reset");
+}
+
+/* ISA interrupts are edge-triggered: raise and lower the line. */
+static void pulse_irq(void *opaque, unsigned line)
+{
+	struct vm *vm = opaque;
+	struct kvm_irq_level level = {.irq = line, .level = 1};
+	ioctl(vm->vm_fd, KVM_IRQ_LINE, &level);
+	level.level = 0;
+	ioctl(vm->vm_fd, KVM_IRQ_LINE, &level);
+}
+
+static int open_kvm(struct vm *vm, struct error **err)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} needed[] = {
+		{KVM_CAP_IRQCHIP, "IRQCHIP"},	       {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+		{KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+		{KVM_CAP_PIT2, "PIT2"},		       {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+	};
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return error_set(err, errno, "open /dev/kvm");
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		return error_set_kind(err, ENOTSUP, "/dev/kvm: unsupported KVM API version");
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, needed[i].cap) <= 0)
+			return error_set_kind(err, ENOTSUP, "/dev/kvm: no KVM_CAP_%s",
+					      needed[i].name);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return error_set(err, errno, "KVM_CREATE_VM");
+	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size <= 0)
+		return error_set(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = (size_t)run_size;
+	return 0;
+}
+
+static int setup_irqchip(struct vm *vm, struct error **err)
+{
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		return error_set(err, errno, "KVM_SET_TSS_ADDR");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return error_set(err, errno, "KVM_CREATE_IRQCHIP");
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return error_set(err, errno, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+static int setup_memory(struct vm *vm, uint64_t size, struct error **err)
+{
+	if (guest_memory_create(&vm->mem, size, err) < 0)
+		return -1;
+	struct kvm_userspace_memory_region low = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.low_size,
+		.userspace_addr = (uintptr_t)vm->mem.host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0)
+		return error_set(err, errno, "KVM_SET_USER_MEMORY_REGION (low RAM)");
+	if (vm->mem.size == vm->mem.low_size)
+		return 0;
+	struct kvm_userspace_memory_region high = {
+		.slot = 1,
+		.guest_phys_addr = LAYOUT_HIGH_RAM,
+		.memory_size = vm->mem.size - vm->mem.low_size,
+		.userspace_addr = (uintptr_t)(vm->mem.host + vm->mem.low_size),
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &high) < 0)
+		return error_set(err, errno, "KVM_SET_USER_MEMORY_REGION (high RAM)");
+	return 0;
+}
+
+static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
+{
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	serial_init(&vm->serial, serial_fd, pulse_irq, vm);
+	vm->i8042 = (struct i8042){.reset = on_i8042_reset, .opaque = vm};
+	struct bus_device devices[] = {
+		serial_bus_device(&vm->serial),
+		i8042_data_device(&vm->i8042),
+		i8042_command_device(&vm->i8042),
+	};
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (bus_register(&vm->pio, &devices[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
+		      struct error **err)
+{
+	cleanup_free char *kernel = NULL, *initrd = NULL;
+	size_t kernel_size, initrd_size = 0;
+	struct bzimage image;
+
+	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &kernel, &kernel_size,
+			    err) < 0)
+		return error_wrap(err, "kernel");
+	if (bzimage_parse((const uint8_t *)kernel, kernel_size, &image, err) < 0)
+		return error_wrap(err, "%s", c->kernel);
+	if (c->initrd != NULL && fs_read_file_at(AT_FDCWD, c->initrd, c->initrd, INITRD_MAX_SIZE,
+						 &initrd, &initrd_size, err) < 0)
+		return error_wrap(err, "initrd");
+	struct boot_setup setup = {
+		.kernel = &image,
+		.initrd = (const uint8_t *)initrd,
+		.initrd_size = initrd_size,
+		.cmdline = c->cmdline != NULL ? c->cmdline : "",
+	};
+	return boot_load(&vm->mem, &setup, boot, err);
+}
+
+static int create_vcpus(struct vm *vm, unsigned count, const struct boot_result *boot,
+			struct error **err)
+{
+	struct kvm_cpuid2 *cpuid = vcpu_supported_cpuid(vm->kvm_fd, err);
+	if (cpuid == NULL)
+		return -1;
+	int ret = 0;
+	for (unsigned i = 0; i < count && ret == 0; i++) {
+		vm->nr_vcpus = i + 1;
+		ret = vcpu_create(vm, i, cpuid, err);
+	}
+	free(cpuid);
+	if (ret < 0)
+		return -1;
+	return vcpu_setup_boot(&vm->vcpus[0], boot, err);
+}
+
+int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
+{
+	struct boot_result boot;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->mem.memfd = -1;
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (vm->stop_fd < 0) {
+		error_set(err, errno, "eventfd");
+		goto fail;
+	}
+	if (c->vcpus < 1 || c->vcpus > VM_MAX_VCPUS) {
+		error_set_kind(err, EINVAL, "vcpus: %u is outside 1 to %d", c->vcpus, VM_MAX_VCPUS);
+		goto fail;
+	}
+	if (open_kvm(vm, err) < 0 || setup_irqchip(vm, err) < 0 ||
+	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c->serial_fd, err) < 0 ||
+	    load_guest(vm, c, &boot, err) < 0 || create_vcpus(vm, c->vcpus, &boot, err) < 0)
+		goto fail;
+	log_debug("vm: %llu MiB, %u vcpus, kernel entry 0x%llx, initrd at 0x%llx",
+		  (unsigned long long)(c->memory >> 20), c->vcpus, (unsigned long long)boot.entry,
+		  (unsigned long long)boot.initrd_addr);
+	return 0;
+fail:
+	vm_destroy(vm);
+	return -1;
+}
+
+enum vm_exit vm_run(struct vm *vm, struct error **err)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (vcpu_start(&vm->vcpus[i], err) < 0) {
+			vm_request_stop(vm, VM_EXIT_ERROR, (*err)->msg);
+			break;
+		}
+	}
+	uint64_t count;
+	while (read(vm->stop_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+		;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	return (enum vm_exit)atomic_load(&vm->exit);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	vm->nr_vcpus = 0;
+	guest_memory_destroy(&vm->mem);
+	if (vm->serial.irq != NULL)
+		serial_destroy(&vm->serial);
+	vm->serial.irq = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	vm->vm_fd = vm->kvm_fd = vm->stop_fd = -1;
+}

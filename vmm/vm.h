@@ -1,0 +1,77 @@
+/* A KVM virtual machine: guest memory, the in-kernel interrupt
+ * controllers and PIT, the port and MMIO buses with their devices, vCPU
+ * threads, and one stop path: whatever ends the guest (a reset, a power
+ * off, a crash, an error) records why, once, and every vCPU is stopped. */
+#ifndef VRUN_VMM_VM_H
+#define VRUN_VMM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "vmm/bus.h"
+#include "vmm/hw/i8042.h"
+#include "vmm/hw/serial.h"
+#include "vmm/memory.h"
+
+#define VM_MAX_VCPUS 32
+
+enum vm_exit {
+	VM_RUNNING = 0,
+	VM_EXIT_RESET,	  /* the guest rebooted: for a microVM, the end */
+	VM_EXIT_POWEROFF, /* the guest powered off */
+	VM_EXIT_CRASH,	  /* triple fault, or KVM could not go on */
+	VM_EXIT_ERROR,	  /* the VMM failed */
+};
+
+struct vm_config {
+	uint64_t memory; /* bytes */
+	unsigned vcpus;
+	const char *kernel; /* bzImage path */
+	const char *initrd; /* NULL for none */
+	const char *cmdline;
+	int serial_fd; /* where the guest's ttyS0 output goes; -1 drops it */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int stop_fd; /* eventfd: written once the VM must stop */
+	size_t run_size;
+	struct guest_memory mem;
+	struct bus pio;
+	struct bus mmio;
+	struct serial serial;
+	struct i8042 i8042;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	unsigned nr_vcpus;
+	_Atomic int exit;     /* enum vm_exit; the first reason wins */
+	char exit_detail[512]; /* what a crash or error looked like */
+};
+
+/* Creates the VM and loads the kernel; nothing runs yet.  On failure the
+ * VM is released. */
+int vm_create(struct vm *vm, const struct vm_config *config, struct error **err);
+
+/* Starts the vCPUs and waits until the guest ends; returns why. */
+enum vm_exit vm_run(struct vm *vm, struct error **err);
+
+/* Asks the VM to stop for this reason (the first reason wins). */
+void vm_request_stop(struct vm *vm, enum vm_exit why, const char *detail);
+
+void vm_destroy(struct vm *vm);
+
+const char *vm_exit_name(enum vm_exit why);
+
+#endif
