@@ -9,12 +9,12 @@
 #include "vmm/layout.h"
 
 #define SETUP_HEADER_OFFSET 0x1f1
-#define BOOT_FLAG 0xaa55
-#define HDRS_MAGIC 0x53726448 /* "HdrS" */
-#define LOADER_UNDEFINED 0xff
-#define PAGE_SIZE 4096ull
-#define E820_RAM 1
-#define E820_RESERVED 2
+#define BOOT_FLAG	    0xaa55
+#define HDRS_MAGIC	    0x53726448 /* "HdrS" */
+#define LOADER_UNDEFINED    0xff
+#define PAGE_SIZE	    4096ull
+#define E820_RAM	    1
+#define E820_RESERVED	    2
 
 static uint16_t read16(const uint8_t *p)
 {
@@ -33,23 +33,27 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage *out, struct
 	memset(out, 0, sizeof(*out));
 	if (size < SETUP_HEADER_OFFSET + sizeof(struct setup_header))
 		return error_set_kind(err, ENOEXEC, "kernel: truncated (%zu bytes)", size);
-	if (read16(image + HDR(boot_flag)) != BOOT_FLAG || read32(image + HDR(header)) != HDRS_MAGIC)
+	if (read16(image + HDR(boot_flag)) != BOOT_FLAG ||
+	    read32(image + HDR(header)) != HDRS_MAGIC)
 		return error_set_kind(err, ENOEXEC, "kernel: not a Linux bzImage (no HdrS header)");
 	out->version = read16(image + HDR(version));
 	if (out->version < BOOT_PROTOCOL_MIN)
-		return error_set_kind(err, ENOEXEC,
-				      "kernel: boot protocol %u.%02u is too old (vrun needs 2.12 or "
-				      "later for the 64-bit entry)",
-				      out->version >> 8, out->version & 0xff);
+		return error_set_kind(
+			err, ENOEXEC,
+			"kernel: boot protocol %u.%02u is too old (vrun needs 2.12 or "
+			"later for the 64-bit entry)",
+			out->version >> 8, out->version & 0xff);
 	if (!(image[HDR(loadflags)] & LOADED_HIGH))
-		return error_set_kind(err, ENOEXEC, "kernel: a zImage that loads low, not a bzImage");
+		return error_set_kind(err, ENOEXEC,
+				      "kernel: a zImage that loads low, not a bzImage");
 	if (!(read16(image + HDR(xloadflags)) & XLF_KERNEL_64))
 		return error_set_kind(err, ENOEXEC, "kernel: has no 64-bit entry point");
 	unsigned setup_sects = image[HDR(setup_sects)] != 0 ? image[HDR(setup_sects)] : 4;
 	out->setup_size = (setup_sects + 1) * 512u;
 	if (out->setup_size >= size)
-		return error_set_kind(err, ENOEXEC, "kernel: truncated (%zu bytes, setup takes %zu)",
-				      size, out->setup_size);
+		return error_set_kind(err, ENOEXEC,
+				      "kernel: truncated (%zu bytes, setup takes %zu)", size,
+				      out->setup_size);
 	/* The byte at 0x201 is the jump over the header: its end. */
 	out->header_end = 0x202 + image[0x201];
 	if (out->header_end > SETUP_HEADER_OFFSET + sizeof(struct setup_header))
@@ -127,9 +131,9 @@ static int write_cmdline(struct guest_memory *mem, const struct boot_setup *s, s
 	if (max > LAYOUT_CMDLINE_MAX - 1)
 		max = LAYOUT_CMDLINE_MAX - 1;
 	if (len > max)
-		return error_set_kind(err, E2BIG,
-				      "kernel command line: %zu bytes, this kernel takes at most %zu",
-				      len, max);
+		return error_set_kind(
+			err, E2BIG, "kernel command line: %zu bytes, this kernel takes at most %zu",
+			len, max);
 	memcpy(guest_memory_ptr(mem, LAYOUT_CMDLINE, len + 1), s->cmdline, len + 1);
 	return 0;
 }

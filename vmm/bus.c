@@ -15,8 +15,9 @@ int bus_register(struct bus *bus, const struct bus_device *dev, struct error **e
 	for (size_t i = 0; i < bus->len; i++) {
 		const struct bus_device *d = &bus->devices[i];
 		if (dev->base < d->base + d->size && d->base < end)
-			return error_set_kind(err, EEXIST, "%s: %s at 0x%llx overlaps %s", bus->name,
-					      dev->name, (unsigned long long)dev->base, d->name);
+			return error_set_kind(err, EEXIST, "%s: %s at 0x%llx overlaps %s",
+					      bus->name, dev->name, (unsigned long long)dev->base,
+					      d->name);
 	}
 	bus->devices[bus->len++] = *dev;
 	return 0;
@@ -26,7 +27,8 @@ static const struct bus_device *find(const struct bus *bus, uint64_t addr, uint3
 {
 	for (size_t i = 0; i < bus->len; i++) {
 		const struct bus_device *d = &bus->devices[i];
-		if (addr >= d->base && addr - d->base < d->size && len <= d->size - (addr - d->base))
+		if (addr >= d->base && addr - d->base < d->size &&
+		    len <= d->size - (addr - d->base))
 			return d;
 	}
 	return NULL;

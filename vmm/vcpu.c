@@ -14,22 +14,22 @@
 #include "vmm/layout.h"
 
 #define GDT_CODE64 0xa09bu /* G, L; present, ring 0, code, readable, accessed */
-#define GDT_DATA 0xc093u   /* G, D/B; present, ring 0, data, writable, accessed */
-#define GDT_TSS 0x808bu	   /* G; present, busy 64-bit TSS */
-#define BOOT_CS 0x10	   /* the selectors the boot protocol names */
-#define BOOT_DS 0x18
-#define BOOT_TSS 0x20
+#define GDT_DATA   0xc093u /* G, D/B; present, ring 0, data, writable, accessed */
+#define GDT_TSS	   0x808bu /* G; present, busy 64-bit TSS */
+#define BOOT_CS	   0x10	   /* the selectors the boot protocol names */
+#define BOOT_DS	   0x18
+#define BOOT_TSS   0x20
 
-#define CR0_PE 0x1ull
-#define CR0_ET 0x10ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
+#define CR0_PE	 0x1ull
+#define CR0_ET	 0x10ull
+#define CR0_PG	 0x80000000ull
+#define CR4_PAE	 0x20ull
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
 
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_MODE_NMI 4u
+#define APIC_LVT_LINT0	 0x350
+#define APIC_LVT_LINT1	 0x360
+#define APIC_MODE_NMI	 4u
 #define APIC_MODE_EXTINT 7u
 
 static int kick_signal(void)
@@ -104,16 +104,16 @@ static int set_msrs(struct vcpu *v, struct error **err)
 		uint32_t index;
 		uint64_t value;
 	} boot_msrs[] = {
-		{0x174, 0},		      /* SYSENTER_CS */
-		{0x175, 0},		      /* SYSENTER_ESP */
-		{0x176, 0},		      /* SYSENTER_EIP */
-		{0xc0000081, 0},	      /* STAR */
-		{0xc0000082, 0},	      /* LSTAR */
-		{0xc0000083, 0},	      /* CSTAR */
-		{0xc0000084, 0},	      /* SYSCALL_MASK */
-		{0xc0000102, 0},	      /* KERNEL_GS_BASE */
-		{0x10, 0},		      /* TSC */
-		{0x1a0, 1},		      /* MISC_ENABLE: fast strings */
+		{0x174, 0},		  /* SYSENTER_CS */
+		{0x175, 0},		  /* SYSENTER_ESP */
+		{0x176, 0},		  /* SYSENTER_EIP */
+		{0xc0000081, 0},	  /* STAR */
+		{0xc0000082, 0},	  /* LSTAR */
+		{0xc0000083, 0},	  /* CSTAR */
+		{0xc0000084, 0},	  /* SYSCALL_MASK */
+		{0xc0000102, 0},	  /* KERNEL_GS_BASE */
+		{0x10, 0},		  /* TSC */
+		{0x1a0, 1},		  /* MISC_ENABLE: fast strings */
 		{0x2ff, (1u << 11) | 6u}, /* MTRRdefType: enabled, write-back */
 	};
 	enum { N = sizeof(boot_msrs) / sizeof(boot_msrs[0]) };
@@ -163,7 +163,7 @@ static int set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *supported, struct 
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffffu) | (v->index << 24); /* APIC id */
-			e->ecx |= 1u << 31;				       /* hypervisor */
+			e->ecx |= 1u << 31;				    /* hypervisor */
 		}
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->index; /* x2APIC id */
@@ -178,7 +178,8 @@ static int set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *supported, struct 
 struct kvm_cpuid2 *vcpu_supported_cpuid(int kvm_fd, struct error **err)
 {
 	for (uint32_t n = 64; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		struct kvm_cpuid2 *cpuid =
+			calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
 		if (cpuid == NULL)
 			break;
 		cpuid->nent = n;

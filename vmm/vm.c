@@ -17,14 +17,14 @@
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
 
-#define TSS_ADDR 0xfffbd000ul
+#define TSS_ADDR	0xfffbd000ul
 #define KERNEL_MAX_SIZE (256u << 20)
 #define INITRD_MAX_SIZE (2048u << 20)
 
 const char *vm_exit_name(enum vm_exit why)
 {
 	static const char *const names[] = {
-		[VM_RUNNING] = "running",	    [VM_EXIT_RESET] = "reset",
+		[VM_RUNNING] = "running",	  [VM_EXIT_RESET] = "reset",
 		[VM_EXIT_POWEROFF] = "power off", [VM_EXIT_CRASH] = "guest crashed",
 		[VM_EXIT_ERROR] = "VMM error",
 	};
@@ -63,9 +63,12 @@ static int open_kvm(struct vm *vm, struct error **err)
 		int cap;
 		const char *name;
 	} needed[] = {
-		{KVM_CAP_IRQCHIP, "IRQCHIP"},	       {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
-		{KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
-		{KVM_CAP_PIT2, "PIT2"},		       {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+		{KVM_CAP_IRQCHIP, "IRQCHIP"},
+		{KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+		{KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"},
+		{KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+		{KVM_CAP_PIT2, "PIT2"},
+		{KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
 	};
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)

@@ -56,7 +56,7 @@ struct vm {
 	struct i8042 i8042;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
-	_Atomic int exit;     /* enum vm_exit; the first reason wins */
+	_Atomic int exit;      /* enum vm_exit; the first reason wins */
 	char exit_detail[512]; /* what a crash or error looked like */
 };
 

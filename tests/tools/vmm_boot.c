@@ -23,9 +23,9 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"kernel", required_argument, NULL, 'k'}, {"initrd", required_argument, NULL, 'i'},
+		{"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
 		{"cmdline", required_argument, NULL, 'c'}, {"memory", required_argument, NULL, 'm'},
-		{"vcpus", required_argument, NULL, 'n'},  {0},
+		{"vcpus", required_argument, NULL, 'n'},   {0},
 	};
 	struct vm_config config = {
 		.memory = 256ull << 20,
@@ -59,8 +59,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (config.kernel == NULL) {
-		fprintf(stderr, "usage: vmm_boot --kernel K [--initrd I] [--cmdline S] [--memory MiB] "
-				"[--vcpus N]\n");
+		fprintf(stderr,
+			"usage: vmm_boot --kernel K [--initrd I] [--cmdline S] [--memory MiB] "
+			"[--vcpus N]\n");
 		return 1;
 	}
 	double start = now();

@@ -16,7 +16,7 @@
 #include "vmm/memory.h"
 
 #define IMAGE_SIZE (64 * 1024)
-#define MiB (1ull << 20)
+#define MiB	   (1ull << 20)
 
 /* A synthetic bzImage: a setup header like a 6.1 kernel's, code bytes
  * counting up so that their placement can be checked. */

@@ -23,6 +23,6 @@ struct bus_device i8042_data_device(struct i8042 *k)
 
 struct bus_device i8042_command_device(struct i8042 *k)
 {
-	return (struct bus_device){"i8042-command", I8042_COMMAND_PORT, 1, read_zero, write_command,
-				   k};
+	return (struct bus_device){"i8042-command", I8042_COMMAND_PORT, 1,
+				   read_zero,	    write_command,	k};
 }

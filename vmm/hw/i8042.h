@@ -6,9 +6,9 @@
 
 #include "vmm/bus.h"
 
-#define I8042_DATA_PORT 0x60
+#define I8042_DATA_PORT	   0x60
 #define I8042_COMMAND_PORT 0x64
-#define I8042_CMD_RESET 0xfe
+#define I8042_CMD_RESET	   0xfe
 
 struct i8042 {
 	void (*reset)(void *opaque);

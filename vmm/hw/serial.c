@@ -6,15 +6,15 @@
 #include <errno.h>
 #include <unistd.h>
 
-#define LCR_DLAB 0x80
-#define IER_THRI 0x02
-#define IIR_NONE 0x01
-#define IIR_THRI 0x02
-#define IIR_FIFO 0xc0
-#define FCR_ENABLE 0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define MCR_LOOP 0x10
+#define LCR_DLAB    0x80
+#define IER_THRI    0x02
+#define IIR_NONE    0x01
+#define IIR_THRI    0x02
+#define IIR_FIFO    0xc0
+#define FCR_ENABLE  0x01
+#define LSR_THRE    0x20
+#define LSR_TEMT    0x40
+#define MCR_LOOP    0x10
 #define MSR_DEFAULT 0xb0 /* DCD, DSR, CTS: a connected line */
 
 void serial_init(struct serial *s, int out_fd, void (*irq)(void *, unsigned), void *irq_opaque)

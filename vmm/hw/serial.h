@@ -12,7 +12,7 @@
 #include "vmm/bus.h"
 
 #define SERIAL_COM1_PORT 0x3f8
-#define SERIAL_COM1_IRQ 4
+#define SERIAL_COM1_IRQ	 4
 
 struct serial {
 	pthread_mutex_t lock;

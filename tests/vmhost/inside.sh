@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The checks that need a hardware-style /dev/kvm, run in one test-host boot
+# by test_vmhost.sh (or directly on a host with VT-x/AMD-V).  Prints TAP
+# lines, then exits 7 with a line on stderr so that the caller also sees a
+# status and stderr cross back.
+set -u
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+cd "$top" || exit 1
+boot=build/tests/vmm_boot
+kernel=build/guest/vmlinuz
+initrd=build/tests/guest-initrd.img
+cmdline="console=ttyS0 reboot=k panic=-1 pci=off quiet i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+
+run build/tests/kvm_smoke
+expect "a tiny KVM program runs a 64-bit guest" 0 '^kvm_smoke: 64-bit guest ran: out 0x11, out 0x42, hlt$' ""
+
+run "$boot" --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" --memory 256
+expect "vrun's VMM boots Debian's cloud kernel to init; the guest's reboot ends the VM" 0 \
+	'^vrun-guest: init running, cpus=1 ' 'vmm_boot: reset \(i8042 reset\) after [0-9]+ ms'
+echo "# $(grep -o 'uptime=[0-9.]*' <<<"$out") s guest uptime at init; $(grep -o 'after [0-9]* ms' <<<"$err") VMM start to exit (nested under TCG)"
+check "the kernel's log came out of the serial port" grep -q 'Run /init\|reboot: Restarting system' <<<"$out"
+
+# (On AMD, KVM resets the vCPU before reporting the shutdown, so the
+# registers are those after the reset; on Intel they are the faulting ones.)
+run "$boot" --kernel build/tests/crash-kernel --memory 64
+expect "a guest that triple-faults is reported as crashed, with registers" 2 "" \
+	'vmm_boot: guest crashed \(vcpu 0: triple fault: rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ rflags=0x[0-9a-f]+ cr0=0x[0-9a-f]+ cr2=0x[0-9a-f]+ cr3=0x[0-9a-f]+ '
+
+run "$boot" --kernel /etc/hostname
+expect "a file that is not a kernel is refused" 1 "" '/etc/hostname: kernel: (truncated|not a Linux bzImage)'
+run "$boot" --kernel "$kernel" --initrd "$kernel" --memory 64
+expect "a kernel too large for the memory is refused" 1 "" 'kernel: needs [0-9]+ MiB of guest memory; the VM has 64 MiB'
+run "$boot" --kernel "$kernel" --memory 16
+expect "memory below the minimum is refused" 1 "" 'guest memory 16 MiB is outside 64 MiB to 64 GiB'
+tap_done
+echo "inside: done" >&2
+exit 7
