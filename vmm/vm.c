@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
@@ -164,6 +165,13 @@ static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_resu
 		.initrd_size = initrd_size,
 		.cmdline = c->cmdline != NULL ? c->cmdline : "",
 	};
+	struct acpi_config acpi = {
+		.vcpus = c->vcpus,
+		.com1_port = SERIAL_COM1_PORT,
+		.com1_irq = SERIAL_COM1_IRQ,
+	};
+	if (acpi_build(&vm->mem, &acpi, &setup.acpi_rsdp, err) < 0)
+		return -1;
 	return boot_load(&vm->mem, &setup, boot, err);
 }
 

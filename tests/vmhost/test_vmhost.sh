@@ -16,7 +16,7 @@ tests/vmhost/make-crash-kernel build/tests/crash-kernel
 # One boot of the test host runs every check that needs KVM (inside.sh);
 # its TAP lines are passed on here, numbered as ours.
 start=$(date +%s%N)
-run "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
+run env VMHOST_TIMEOUT=400 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
 expect "the in-host checks ran to the end; status 7 and stderr crossed back" 7 '^1\.\.[0-9]+$' '^inside: done$'
 tap_line='^(ok|not ok) [0-9]+ - (.*)$'
 while IFS= read -r line; do
