@@ -10,7 +10,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-param
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
 LDLIBS := -lyajl -lpthread
 
-LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

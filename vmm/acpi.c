@@ -8,15 +8,15 @@
 #include "vmm/aml.h"
 #include "vmm/layout.h"
 
-#define OEM_ID "VRUN  "
-#define OEM_TABLE_ID "VRUNVMM "
-#define HEADER_SIZE 36
-#define FADT_SIZE 276
-#define FADT_REVISION 6
-#define FADT_HW_REDUCED (1u << 20)
-#define FADT_NO_POWER_BUTTON (1u << 4)
-#define FADT_NO_SLEEP_BUTTON (1u << 5)
-#define BOOT_ARCH_NO_VGA (1u << 2)
+#define OEM_ID		      "VRUN  "
+#define OEM_TABLE_ID	      "VRUNVMM "
+#define HEADER_SIZE	      36
+#define FADT_SIZE	      276
+#define FADT_REVISION	      6
+#define FADT_HW_REDUCED	      (1u << 20)
+#define FADT_NO_POWER_BUTTON  (1u << 4)
+#define FADT_NO_SLEEP_BUTTON  (1u << 5)
+#define BOOT_ARCH_NO_VGA      (1u << 2)
 #define BOOT_ARCH_NO_CMOS_RTC (1u << 5)
 
 struct table_writer {
@@ -82,8 +82,8 @@ static uint64_t build_dsdt(struct table_writer *w, const struct acpi_config *c)
 	if (c->com1_port != 0)
 		aml_com1_device(&devices, c->com1_port, c->com1_irq);
 	for (size_t i = 0; i < c->nr_devices; i++)
-		aml_virtio_mmio_device(&devices, (unsigned)i, c->devices[i].base, c->devices[i].size,
-				       c->devices[i].irq);
+		aml_virtio_mmio_device(&devices, (unsigned)i, c->devices[i].base,
+				       c->devices[i].size, c->devices[i].irq);
 	if (devices.len > 0)
 		aml_scope_root(&body, "_SB_", &devices);
 	uint32_t len = (uint32_t)(HEADER_SIZE + body.len);
@@ -185,8 +185,7 @@ int acpi_build(struct guest_memory *mem, const struct acpi_config *c, uint64_t *
 {
 	uint8_t *base = guest_memory_ptr(mem, LAYOUT_ACPI, LAYOUT_ACPI_END - LAYOUT_ACPI);
 	if (base == NULL)
-		return error_set_kind(err, EINVAL, "ACPI: no guest memory at 0x%llx",
-				      LAYOUT_ACPI);
+		return error_set_kind(err, EINVAL, "ACPI: no guest memory at 0x%llx", LAYOUT_ACPI);
 	if (c->vcpus == 0 || c->vcpus > 255)
 		return error_set_kind(err, EINVAL, "ACPI: %u vCPUs", c->vcpus);
 	memset(base, 0, LAYOUT_ACPI_END - LAYOUT_ACPI);

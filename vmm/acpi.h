@@ -26,7 +26,7 @@ struct acpi_config {
 };
 
 #define ACPI_IOAPIC_ADDR 0xfec00000u
-#define ACPI_LAPIC_ADDR 0xfee00000u
+#define ACPI_LAPIC_ADDR	 0xfee00000u
 
 /* Writes the tables into the reserved area at LAYOUT_ACPI and returns the
  * RSDP's address. */

@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AML_ZERO 0x00
-#define AML_ONE 0x01
-#define AML_NAME 0x08
-#define AML_BYTE_PREFIX 0x0a
-#define AML_WORD_PREFIX 0x0b
-#define AML_DWORD_PREFIX 0x0c
+#define AML_ZERO	  0x00
+#define AML_ONE		  0x01
+#define AML_NAME	  0x08
+#define AML_BYTE_PREFIX	  0x0a
+#define AML_WORD_PREFIX	  0x0b
+#define AML_DWORD_PREFIX  0x0c
 #define AML_STRING_PREFIX 0x0d
-#define AML_QWORD_PREFIX 0x0e
-#define AML_SCOPE 0x10
-#define AML_BUFFER 0x11
-#define AML_EXT_PREFIX 0x5b
-#define AML_DEVICE 0x82
-#define AML_ROOT_CHAR 0x5c
+#define AML_QWORD_PREFIX  0x0e
+#define AML_SCOPE	  0x10
+#define AML_BUFFER	  0x11
+#define AML_EXT_PREFIX	  0x5b
+#define AML_DEVICE	  0x82
+#define AML_ROOT_CHAR	  0x5c
 
 void aml_free(struct aml *a)
 {
@@ -144,8 +144,10 @@ void aml_memory32_fixed(struct aml *a, uint32_t base, uint32_t size)
 void aml_io(struct aml *a, uint16_t port, uint8_t len)
 {
 	/* I/O port descriptor, 16-bit decode, fixed at port. */
-	uint8_t d[] = {0x47, 0x01, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)port,
-		       (uint8_t)(port >> 8), 0x01, len};
+	uint8_t d[] = {0x47,	      0x01,
+		       (uint8_t)port, (uint8_t)(port >> 8),
+		       (uint8_t)port, (uint8_t)(port >> 8),
+		       0x01,	      len};
 	aml_bytes(a, d, sizeof(d));
 }
 

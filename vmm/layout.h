@@ -18,6 +18,8 @@
 #define LAYOUT_ACPI_END	   0x100000ull
 #define LAYOUT_KERNEL	   0x100000ull	  /* lowest load address; RAM from here */
 #define LAYOUT_MMIO_HOLE   0xc0000000ull  /* 3 GiB: devices up to 4 GiB */
+#define LAYOUT_VIRTIO_MMIO 0xd0000000ull  /* virtio-mmio devices, 4 KiB apart */
+#define LAYOUT_VIRTIO_IRQ  5		  /* GSI of the first one, then 6, 7... */
 #define LAYOUT_HIGH_RAM	   0x100000000ull /* RAM beyond the hole starts here */
 
 #define LAYOUT_MIN_MEMORY (64ull << 20)

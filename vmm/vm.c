@@ -17,6 +17,7 @@
 #include "vmm/boot.h"
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
+#include "vmm/virtio/rng.h"
 
 #define TSS_ADDR	0xfffbd000ul
 #define KERNEL_MAX_SIZE (256u << 20)
@@ -127,6 +128,20 @@ static int setup_memory(struct vm *vm, uint64_t size, struct error **err)
 	return 0;
 }
 
+static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *device,
+		      struct error **err)
+{
+	if (vm->nr_virtio == VIRTIO_MMIO_MAX_DEVICES)
+		return error_set_kind(err, ENOSPC, "no room for %s", ops->name);
+	unsigned i = vm->nr_virtio;
+	struct virtio_mmio *t = &vm->virtio[i];
+	virtio_mmio_init(t, ops, device, &vm->mem, LAYOUT_VIRTIO_MMIO + i * VIRTIO_MMIO_SIZE,
+			 LAYOUT_VIRTIO_IRQ + i, pulse_irq, vm);
+	vm->nr_virtio++;
+	struct bus_device dev = virtio_mmio_bus_device(t);
+	return bus_register(&vm->mmio, &dev, err);
+}
+
 static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
 {
 	vm->pio.name = "pio";
@@ -141,7 +156,7 @@ static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (bus_register(&vm->pio, &devices[i], err) < 0)
 			return -1;
-	return 0;
+	return add_virtio(vm, &virtio_rng_ops, NULL, err);
 }
 
 static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
@@ -165,10 +180,16 @@ static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_resu
 		.initrd_size = initrd_size,
 		.cmdline = c->cmdline != NULL ? c->cmdline : "",
 	};
+	struct acpi_mmio_device devices[VIRTIO_MMIO_MAX_DEVICES];
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		devices[i] = (struct acpi_mmio_device){(uint32_t)vm->virtio[i].base,
+						       VIRTIO_MMIO_SIZE, vm->virtio[i].irq};
 	struct acpi_config acpi = {
 		.vcpus = c->vcpus,
 		.com1_port = SERIAL_COM1_PORT,
 		.com1_irq = SERIAL_COM1_IRQ,
+		.devices = devices,
+		.nr_devices = vm->nr_virtio,
 	};
 	if (acpi_build(&vm->mem, &acpi, &setup.acpi_rsdp, err) < 0)
 		return -1;
@@ -243,6 +264,9 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	vm->nr_vcpus = 0;
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		virtio_mmio_destroy(&vm->virtio[i]);
+	vm->nr_virtio = 0;
 	guest_memory_destroy(&vm->mem);
 	if (vm->serial.irq != NULL)
 		serial_destroy(&vm->serial);

@@ -15,8 +15,10 @@
 #include "vmm/hw/i8042.h"
 #include "vmm/hw/serial.h"
 #include "vmm/memory.h"
+#include "vmm/virtio/mmio.h"
 
-#define VM_MAX_VCPUS 32
+#define VM_MAX_VCPUS		32
+#define VIRTIO_MMIO_MAX_DEVICES 8
 
 enum vm_exit {
 	VM_RUNNING = 0,
@@ -54,6 +56,8 @@ struct vm {
 	struct bus mmio;
 	struct serial serial;
 	struct i8042 i8042;
+	struct virtio_mmio virtio[VIRTIO_MMIO_MAX_DEVICES];
+	unsigned nr_virtio;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	_Atomic int exit;      /* enum vm_exit; the first reason wins */

@@ -47,11 +47,8 @@ static void build(uint8_t *ram, unsigned vcpus, uint16_t com1, const struct acpi
 {
 	struct guest_memory mem;
 	struct error *err = NULL;
-	struct acpi_config c = {.vcpus = vcpus,
-				.com1_port = com1,
-				.com1_irq = 4,
-				.devices = devs,
-				.nr_devices = n};
+	struct acpi_config c = {
+		.vcpus = vcpus, .com1_port = com1, .com1_irq = 4, .devices = devs, .nr_devices = n};
 	guest_memory_wrap(&mem, ram, 64 * MiB);
 	if (acpi_build(&mem, &c, rsdp, &err) < 0)
 		fail_msg("%s", err->msg);
@@ -79,9 +76,9 @@ static void test_tables(void **state)
 
 	assert_int_equal(check_table(ram, fadt, "FACP"), 276);
 	const uint8_t *f = ram + fadt;
-	assert_int_equal(f[8], 6);			      /* revision */
-	assert_true(get32(f + 112) & (1u << 20));	      /* HW_REDUCED_ACPI */
-	assert_int_equal(f[109] & 0x24, 0x24);		      /* no VGA, no CMOS RTC */
+	assert_int_equal(f[8], 6);		  /* revision */
+	assert_true(get32(f + 112) & (1u << 20)); /* HW_REDUCED_ACPI */
+	assert_int_equal(f[109] & 0x24, 0x24);	  /* no VGA, no CMOS RTC */
 	uint64_t dsdt = get64(f + 140);
 	assert_int_equal(get32(f + 40), dsdt);
 	uint32_t dlen = check_table(ram, dsdt, "DSDT");
@@ -134,14 +131,15 @@ static void test_virtio_mmio_aml(void **state)
 	 *     Memory32Fixed (ReadWrite, 0xD0001000, 0x200)
 	 *     Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 6 } }) } */
 	static const uint8_t expected[] = {
-		0x5b, 0x82, 0x3a,	// DeviceOp, PkgLength 58
-		'V', '0', '0', '1',	//
-		0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
-		0x08, '_', 'U', 'I', 'D', 0x01, // Name (_UID, One)
-		0x08, '_', 'C', 'R', 'S', 0x11, 0x1a, 0x0a, 0x17, // Buffer, PkgLength 26, size 23
-		0x86, 0x09, 0x00, 0x01, 0x00, 0x10, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00,
-		0x89, 0x06, 0x00, 0x03, 0x01, 0x06, 0x00, 0x00, 0x00, // one edge interrupt, 6
-		0x79, 0x00,					      // end tag
+		0x5b, 0x82, 0x3a,      // DeviceOp, PkgLength 58
+		'V',  '0',  '0',  '1', //
+		0x08, '_',  'H',  'I',	'D',  0x0d, 'L',  'N',	'R',  'O',  '0',
+		'0',  '0',  '5',  0x00, 0x08, '_',  'U',  'I',	'D',  0x01, // Name (_UID, One)
+		0x08, '_',  'C',  'R',	'S',  0x11, 0x1a, 0x0a, 0x17, // Buffer, PkgLength 26, size
+								      // 23
+		0x86, 0x09, 0x00, 0x01, 0x00, 0x10, 0x00, 0xd0, 0x00, 0x02, 0x00,
+		0x00, 0x89, 0x06, 0x00, 0x03, 0x01, 0x06, 0x00, 0x00, 0x00, // one edge interrupt, 6
+		0x79, 0x00,						    // end tag
 	};
 	struct aml a = {0};
 	aml_virtio_mmio_device(&a, 1, 0xd0001000, 0x200, 6);
@@ -156,11 +154,12 @@ static void test_com1_aml(void **state)
 	 *   Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 1, 8)
 	 *     Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 4 } }) } */
 	static const uint8_t expected[] = {
-		0x5b, 0x82, 0x35, 'C', 'O', 'M', '1', // DeviceOp, PkgLength 53
-		0x08, '_', 'H', 'I', 'D', 0x0d, 'P', 'N', 'P', '0', '5', '0', '1', 0x00,
-		0x08, '_', 'U', 'I', 'D', 0x01,			   // Name (_UID, One)
-		0x08, '_', 'C', 'R', 'S', 0x11, 0x16, 0x0a, 0x13, // Buffer, PkgLength 22, size 19
-		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	   // IO 0x3f8, 8 ports
+		0x5b, 0x82, 0x35, 'C',	'O',  'M',  '1', // DeviceOp, PkgLength 53
+		0x08, '_',  'H',  'I',	'D',  0x0d, 'P',  'N',	'P',  '0',
+		'5',  '0',  '1',  0x00, 0x08, '_',  'U',  'I',	'D',  0x01, // Name (_UID, One)
+		0x08, '_',  'C',  'R',	'S',  0x11, 0x16, 0x0a, 0x13, // Buffer, PkgLength 22, size
+								      // 19
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	      // IO 0x3f8, 8 ports
 		0x89, 0x06, 0x00, 0x03, 0x01, 0x04, 0x00, 0x00, 0x00, // interrupt 4
 		0x79, 0x00,
 	};

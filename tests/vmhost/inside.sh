@@ -21,6 +21,10 @@ expect "vrun's VMM boots Debian's cloud kernel on 2 vCPUs (ACPI MADT) to init; t
 echo "# $(grep -o 'uptime=[0-9.]*' <<<"$out") s guest uptime at init; $(grep -o 'after [0-9]* ms' <<<"$err") VMM start to exit (nested under TCG)"
 check "the guest's tty output crossed the UART (its interrupt comes from the DSDT's COM1)" grep -q '^vrun-guest: tty works' <<<"$out"
 check "the kernel's log came out of the serial port" grep -q 'reboot: Restarting system' <<<"$out"
+check "the guest found virtio-rng over virtio-mmio (ACPI LNRO0005) and bound its driver" \
+	grep -q 'vrun-guest: virtio device virtio0 id 0x0004 driver virtio_rng$' <<<"$out"
+check "the guest read 32 bytes from /dev/hwrng served by the VMM" \
+	grep -qE 'vrun-guest: hwrng virtio_rng.0 gave 64 hex digits: [0-9a-f]{64}$' <<<"$out"
 
 # (On AMD, KVM resets the vCPU before reporting the shutdown, so the
 # registers are those after the reset; on Intel they are the faulting ones.)

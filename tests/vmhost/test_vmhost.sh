@@ -10,7 +10,7 @@ vmhost=tests/vmhost/run
 emulated=1
 if [[ -e /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then emulated=0; fi
 
-tests/vmhost/make-guest-initrd build/tests/guest-initrd.img
+tests/vmhost/make-guest-initrd build/tests/guest-initrd.img build/guest
 tests/vmhost/make-crash-kernel build/tests/crash-kernel
 
 # One boot of the test host runs every check that needs KVM (inside.sh);
