@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 
-#define MAGIC 0x74726976 /* "virt" */
+#define MAGIC  0x74726976 /* "virt" */
 #define VENDOR 0x4e555256 /* "VRUN" */
 
 uint64_t virtio_mmio_device_features(const struct virtio_mmio *t)
@@ -71,8 +71,9 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 	case VIRTIO_MMIO_VENDOR_ID:
 		return VENDOR;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return t->device_features_sel > 1 ? 0
-						  : (uint32_t)(features >> (32 * t->device_features_sel));
+		return t->device_features_sel > 1
+			       ? 0
+			       : (uint32_t)(features >> (32 * t->device_features_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q != NULL ? t->ops->queue_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -98,7 +99,8 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
 	}
 	if ((value & VIRTIO_CONFIG_S_FEATURES_OK) && !(t->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		uint64_t offered = virtio_mmio_device_features(t);
-		if ((t->driver_features & ~offered) || !(t->driver_features & VIRTIO_FEATURE_VERSION_1)) {
+		if ((t->driver_features & ~offered) ||
+		    !(t->driver_features & VIRTIO_FEATURE_VERSION_1)) {
 			log_debug("virtio %s: refused driver features 0x%llx", t->ops->name,
 				  (unsigned long long)t->driver_features);
 			value &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;

@@ -12,13 +12,13 @@
 #include "vmm/bus.h"
 #include "vmm/virtio/queue.h"
 
-#define VIRTIO_MMIO_SIZE 0x1000
+#define VIRTIO_MMIO_SIZE       0x1000
 #define VIRTIO_MMIO_MAX_QUEUES 8
 
 /* Feature bits of the transport and ring (virtio 1.2 §6). */
 #define VIRTIO_FEATURE_INDIRECT_DESC (1ull << 28)
-#define VIRTIO_FEATURE_EVENT_IDX (1ull << 29)
-#define VIRTIO_FEATURE_VERSION_1 (1ull << 32)
+#define VIRTIO_FEATURE_EVENT_IDX     (1ull << 29)
+#define VIRTIO_FEATURE_VERSION_1     (1ull << 32)
 
 struct virtio_mmio;
 

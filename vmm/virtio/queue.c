@@ -65,8 +65,9 @@ static int add_buf(const struct virtq *q, struct virtq_chain *c, const struct vr
 		return error_set_kind(err, E2BIG, "chain %u: more than %d descriptors", c->head,
 				      VIRTQ_MAX_CHAIN);
 	if (guest_memory_ptr(q->mem, d->addr, d->len) == NULL)
-		return error_set_kind(err, EFAULT, "chain %u: buffer 0x%llx+%u outside guest memory",
-				      c->head, (unsigned long long)d->addr, d->len);
+		return error_set_kind(err, EFAULT,
+				      "chain %u: buffer 0x%llx+%u outside guest memory", c->head,
+				      (unsigned long long)d->addr, d->len);
 	/* §2.7.4.2: device-readable buffers come before device-writable ones. */
 	if (!writable && c->writable > 0)
 		return error_set_kind(err, EINVAL, "chain %u: readable buffer after a writable one",
@@ -89,13 +90,14 @@ static int walk_indirect(const struct virtq *q, struct virtq_chain *c, const str
 				      c->head);
 	if (d->len == 0 || d->len % 16 != 0 || d->len / 16 > VIRTQ_MAX_CHAIN ||
 	    guest_memory_ptr(q->mem, d->addr, d->len) == NULL)
-		return error_set_kind(err, EFAULT, "chain %u: bad indirect table 0x%llx+%u", c->head,
-				      (unsigned long long)d->addr, d->len);
+		return error_set_kind(err, EFAULT, "chain %u: bad indirect table 0x%llx+%u",
+				      c->head, (unsigned long long)d->addr, d->len);
 	uint16_t n = (uint16_t)(d->len / 16);
 	uint16_t i = 0;
 	for (unsigned steps = 0;; steps++) {
 		if (steps >= n)
-			return error_set_kind(err, ELOOP, "chain %u: indirect table loops", c->head);
+			return error_set_kind(err, ELOOP, "chain %u: indirect table loops",
+					      c->head);
 		struct vring_desc in = read_desc(q, d->addr, i);
 		if (in.flags & VRING_DESC_F_INDIRECT)
 			return error_set_kind(err, EINVAL, "chain %u: nested indirect table",
@@ -194,8 +196,8 @@ bool virtq_needs_interrupt(struct virtq *q)
 		uint16_t flags = __atomic_load_n((uint16_t *)avail, __ATOMIC_RELAXED);
 		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 	}
-	uint16_t event = __atomic_load_n((uint16_t *)(avail + 4 + 2ull * q->size),
-					 __ATOMIC_RELAXED);
+	uint16_t event =
+		__atomic_load_n((uint16_t *)(avail + 4 + 2ull * q->size), __ATOMIC_RELAXED);
 	uint16_t old = q->signalled, now = q->used_idx;
 	bool valid = q->signalled_valid;
 	q->signalled = now;

@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "vmm/memory.h"
 
-#define VIRTQ_MAX_SIZE 1024
+#define VIRTQ_MAX_SIZE	1024
 #define VIRTQ_MAX_CHAIN 256 /* descriptors in one chain, indirect ones included */
 
 struct virtq {

@@ -30,10 +30,12 @@ static void rng_notify(struct virtio_mmio *t, unsigned queue)
 			log_warning("virtio-rng: bad request: %s", err->msg);
 			error_release(&err);
 		} else {
-			uint64_t want = chain.writable < sizeof(random) ? chain.writable : sizeof(random);
+			uint64_t want =
+				chain.writable < sizeof(random) ? chain.writable : sizeof(random);
 			ssize_t got = getrandom(random, want, 0);
 			if (got > 0)
-				written = (uint32_t)virtq_chain_write(q, &chain, random, (uint64_t)got);
+				written = (uint32_t)virtq_chain_write(q, &chain, random,
+								      (uint64_t)got);
 		}
 		virtq_push(q, chain.head, written);
 		pushed = true;
