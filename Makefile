@@ -8,10 +8,10 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
-LDLIBS := -lyajl -lpthread
+LDLIBS := -lyajl -lkmod -larchive -lpthread
 
-LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c rootfs/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rootfs/agent_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o) \
@@ -35,6 +35,15 @@ $(BUILD)/runtime/version.o: CFLAGS += -I$(BUILD)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The guest agent: a static PID 1, embedded into vrun (rootfs/agent_blob.S).
+$(BUILD)/agent/vrun-agent: agent/main.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+$(BUILD)/rootfs/agent_blob.o: rootfs/agent_blob.S $(BUILD)/agent/vrun-agent
+	@mkdir -p $(@D)
+	$(CC) -c -DAGENT_PATH='"$(BUILD)/agent/vrun-agent"' -o $@ $<
 
 $(BUILD)/libvrun.a: $(LIB_OBJ)
 	@rm -f $@

@@ -24,7 +24,7 @@ const struct command commands[] = {
 	{"update", cmd_not_implemented, "update --resources FILE ID",
 	 "change a container's resources"},
 	{"features", cmd_features, "features", "print what this runtime supports as JSON"},
-	{"check", cmd_not_implemented, "check", "check that this host can run microVMs"},
+	{"check", cmd_check, "check [--kernel PATH]", "check that this host can run microVMs"},
 	{"image", cmd_not_implemented, "image unpack SRC BUNDLE",
 	 "unpack an OCI image to a bundle"},
 	{NULL, NULL, NULL, NULL},

@@ -48,6 +48,7 @@ void cli_print_usage(const char *verb);
 int cli_expect_args(int argc, char **argv, int count, const char *what, struct error **err);
 
 int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_check(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_spec(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_state(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err);

@@ -16,10 +16,10 @@
 #include "vmm/virtio/mmio.h"
 #include "vmm/virtio/queue.h"
 
-#define RAM (1u << 20)
-#define DESC 0x1000
+#define RAM   (1u << 20)
+#define DESC  0x1000
 #define AVAIL 0x4000
-#define USED 0x6000
+#define USED  0x6000
 
 struct fixture {
 	uint8_t *ram;
@@ -32,8 +32,12 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->ram = calloc(1, RAM);
 	guest_memory_wrap(&f->mem, f->ram, RAM);
-	f->q = (struct virtq){.mem = &f->mem, .size = 8, .desc_addr = DESC, .avail_addr = AVAIL,
-			      .used_addr = USED, .ready = true};
+	f->q = (struct virtq){.mem = &f->mem,
+			      .size = 8,
+			      .desc_addr = DESC,
+			      .avail_addr = AVAIL,
+			      .used_addr = USED,
+			      .ready = true};
 	*state = f;
 	return 0;
 }
