@@ -137,9 +137,10 @@ static int add_modules(struct archive *a, char **paths, size_t count, struct err
 		cleanup_free char *data = NULL;
 		char name[320];
 		size_t size;
-		const char *base = strrchr(paths[i], '/') != NULL ? strrchr(paths[i], '/') + 1 : paths[i];
-		if (fs_read_file_at(AT_FDCWD, paths[i], paths[i], MODULE_MAX_SIZE, &data, &size, err) <
-		    0)
+		const char *base =
+			strrchr(paths[i], '/') != NULL ? strrchr(paths[i], '/') + 1 : paths[i];
+		if (fs_read_file_at(AT_FDCWD, paths[i], paths[i], MODULE_MAX_SIZE, &data, &size,
+				    err) < 0)
 			return -1;
 		snprintf(name, sizeof(name), "modules/%s", base);
 		if (add_entry(a, name, AE_IFREG, 0644, data, size, err) < 0)
@@ -177,7 +178,8 @@ int initramfs_write(const struct initramfs_spec *s, const char *path, struct err
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
 	    archive_write_open_filename(a, path) != ARCHIVE_OK)
 		error_set(err, 0, "initramfs `%s`: %s", path, archive_error_string(a));
-	else if (write_archive(a, s, paths, count, err) == 0 && archive_write_close(a) == ARCHIVE_OK)
+	else if (write_archive(a, s, paths, count, err) == 0 &&
+		 archive_write_close(a) == ARCHIVE_OK)
 		ret = 0;
 	else if (*err == NULL)
 		error_set(err, 0, "initramfs `%s`: %s", path, archive_error_string(a));

@@ -11,7 +11,7 @@
 
 struct initramfs_spec {
 	const char *kernel_version;
-	const char *modules_dir; /* NULL: the kernel has what it needs built in */
+	const char *modules_dir;    /* NULL: the kernel has what it needs built in */
 	const char *const *modules; /* module names wanted, dependencies added */
 	size_t nr_modules;
 	const void *agent;

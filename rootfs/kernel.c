@@ -138,8 +138,8 @@ int guest_kernel_find(const char *configured, struct guest_kernel *k, struct err
 	ssize_t n = read(fd, head, KERNEL_HEADER_READ);
 	len = n > 0 ? (size_t)n : 0;
 	if (guest_kernel_version((const uint8_t *)head, len, version, sizeof(version)) < 0)
-		return error_set_kind(err, ENOEXEC, "kernel `%s`: no version string (not a bzImage?)",
-				      k->path);
+		return error_set_kind(err, ENOEXEC,
+				      "kernel `%s`: no version string (not a bzImage?)", k->path);
 	k->version = xstrdup(version);
 	k->modules_dir = find_modules(k->path, version);
 	return 0;

@@ -25,9 +25,9 @@
 #include "vmm/boot.h"
 #include "vmm/vm.h"
 
-#define PROBE_MEMORY (256ull << 20)
+#define PROBE_MEMORY  (256ull << 20)
 #define PROBE_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off quiet vrun.probe"
-#define AGENT_PREFIX "vrun-agent: probe: "
+#define AGENT_PREFIX  "vrun-agent: probe: "
 
 static const char *const probe_modules[] = {"virtio_mmio", "virtio-rng"};
 
@@ -56,8 +56,9 @@ static bool check_kvm(struct check *c)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		line(c, false, "/dev/kvm", "%s (load kvm_intel or kvm_amd; in a VM, enable nested "
-					   "virtualization)",
+		line(c, false, "/dev/kvm",
+		     "%s (load kvm_intel or kvm_amd; in a VM, enable nested "
+		     "virtualization)",
 		     strerror(errno));
 		return false;
 	}
@@ -200,7 +201,8 @@ static void report_devices(struct check *c, const char *text)
 	for (const char *p = strstr(text, AGENT_PREFIX "device "); p != NULL;
 	     p = strstr(p + 1, AGENT_PREFIX "device ")) {
 		char name[32], id[16], driver[64];
-		if (sscanf(p, AGENT_PREFIX "device %31s id %15s driver %63s", name, id, driver) != 3)
+		if (sscanf(p, AGENT_PREFIX "device %31s id %15s driver %63s", name, id, driver) !=
+		    3)
 			continue;
 		found++;
 		bool bound = strcmp(driver, "none") != 0;
@@ -252,7 +254,8 @@ static void probe(struct check *c)
 	} else if (why == VM_EXIT_CRASH) {
 		line(c, false, "boot", "guest crashed (registers in the log above)");
 	} else if (!con.seen) {
-		line(c, false, "boot", "the guest ended (%s) before its agent reported, after %ld ms",
+		line(c, false, "boot",
+		     "the guest ended (%s) before its agent reported, after %ld ms",
 		     vm_exit_name(why), ms_between(&start, &end));
 	} else {
 		line(c, true, "boot", "%ld ms (VMM start to guest init)",
@@ -283,7 +286,8 @@ int cmd_check(struct vrun_context *ctx, int argc, char **argv, struct error **er
 		return -1;
 	bool kvm = check_kvm(&c);
 	bool flavour = check_flavour(&c);
-	bool ready = check_kernel(&c, kernel) && check_modules(&c) && check_initramfs(&c, ctx->root);
+	bool ready =
+		check_kernel(&c, kernel) && check_modules(&c) && check_initramfs(&c, ctx->root);
 	if (kvm && ready && flavour)
 		probe(&c);
 	else
@@ -291,6 +295,7 @@ int cmd_check(struct vrun_context *ctx, int argc, char **argv, struct error **er
 	guest_kernel_release(&c.kernel);
 	free(c.initramfs);
 	if (c.problems > 0)
-		return error_set(err, 0, "check: %d problem%s", c.problems, c.problems > 1 ? "s" : "");
+		return error_set(err, 0, "check: %d problem%s", c.problems,
+				 c.problems > 1 ? "s" : "");
 	return 0;
 }

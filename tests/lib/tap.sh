@@ -20,13 +20,14 @@ tap_skip() {
 	echo "ok $tap_n - $1 # SKIP $2"
 }
 
-# run CMD...: runs CMD, leaves its stdout in $out, stderr in $err, status in $rc.
+# run CMD...: runs CMD, leaves its stdout in $out, stderr in $err, status in
+# $rc; carriage returns (a serial console's \r\n) are dropped.
 run() {
 	local o e
 	o=$(mktemp) e=$(mktemp)
 	"$@" >"$o" 2>"$e"
 	rc=$?
-	out=$(<"$o") err=$(<"$e")
+	out=$(tr -d '\r' <"$o") err=$(tr -d '\r' <"$e")
 	rm -f "$o" "$e"
 }
 

@@ -12,6 +12,19 @@ kernel=build/guest/vmlinuz
 initrd=build/tests/guest-initrd.img
 cmdline="console=ttyS0 reboot=k panic=-1 pci=off quiet i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
 
+# vrun check: every line ok, a probe VM boots, virtio-rng binds.
+root=$(mktemp -d)
+run build/vrun --root "$root" check
+expect "vrun check exits 0 and prints the boot time" 0 '^ok +boot: [0-9]+ ms \(VMM start to guest init\)$' ""
+check "vrun check: the probe guest's virtio-rng is bound to its driver" \
+	grep -qE '^ok +device: virtio0 \(virtio id 0x0004\) bound to virtio_rng$' <<<"$out"
+check "vrun check: every line is ok" bash -c '! grep -q "^problem" <<<"$1"' _ "$out"
+echo "# vrun check: $(grep -o 'boot: [0-9]* ms' <<<"$out") (nested under TCG)"
+run build/vrun --root "$root" check --kernel build/tests/crash-kernel
+expect "vrun check reports a guest that crashes, with its registers, and fails" 1 \
+	'^problem +boot: guest crashed \(registers in the log above\)$' 'vcpu 0: triple fault: rip=0x[0-9a-f]+ '
+rm -rf "$root"
+
 run build/tests/kvm_smoke
 expect "a tiny KVM program runs a 64-bit guest" 0 '^kvm_smoke: 64-bit guest ran: out 0x11, out 0x42, hlt$' ""
 

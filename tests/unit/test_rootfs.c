@@ -1,0 +1,176 @@
+/* Guest kernel lookup and the initramfs builder, against the kernel that
+ * `make guest-kernel` put in build/guest (make check fetches it first). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rootfs/initramfs.h"
+#include "rootfs/kernel.h"
+
+#define GUEST_KERNEL "build/guest/vmlinuz"
+
+static void test_version_from_header(void **state)
+{
+	uint8_t image[0x400] = {0};
+	char v[64];
+	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), -1);
+	image[0x20e] = 0x00;
+	image[0x20f] = 0x01; /* string at 0x200 + 0x100 */
+	memcpy(image + 0x300, "6.1.0-9-amd64 (builder@host) #1 SMP", 36);
+	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), 0);
+	assert_string_equal(v, "6.1.0-9-amd64");
+	/* An offset past the end is not trusted. */
+	image[0x20f] = 0x10;
+	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), -1);
+}
+
+static void test_find_kernel(void **state)
+{
+	struct guest_kernel k;
+	struct error *err = NULL;
+	if (guest_kernel_find(GUEST_KERNEL, &k, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_string_equal(k.path, GUEST_KERNEL);
+	assert_non_null(strstr(k.version, "-cloud-amd64"));
+	assert_non_null(k.modules_dir);
+	char expected[256];
+	snprintf(expected, sizeof(expected), "build/guest/lib/modules/%s", k.version);
+	assert_string_equal(k.modules_dir, expected);
+	guest_kernel_release(&k);
+
+	assert_int_equal(guest_kernel_find("/nonexistent/vmlinuz", &k, &err), -1);
+	assert_string_equal(err->msg, "kernel `/nonexistent/vmlinuz`: No such file or directory");
+	error_release(&err);
+	guest_kernel_release(&k);
+	assert_int_equal(guest_kernel_find("/etc/hostname", &k, &err), -1);
+	assert_string_equal(err->msg, "kernel `/etc/hostname`: no version string (not a bzImage?)");
+	error_release(&err);
+	guest_kernel_release(&k);
+}
+
+static const char *base(const char *path)
+{
+	return strrchr(path, '/') + 1;
+}
+
+static void test_module_order(void **state)
+{
+	struct guest_kernel k;
+	struct error *err = NULL;
+	char **paths;
+	size_t count;
+	static const char *const wanted[] = {"virtio-rng", "virtio_mmio"};
+	assert_int_equal(guest_kernel_find(GUEST_KERNEL, &k, &err), 0);
+	if (initramfs_module_order(k.modules_dir, wanted, 2, &paths, &count, &err) < 0)
+		fail_msg("%s", err->msg);
+	/* Dependencies first, each once. */
+	assert_int_equal(count, 4);
+	assert_string_equal(base(paths[0]), "virtio_ring.ko");
+	assert_string_equal(base(paths[1]), "virtio.ko");
+	assert_string_equal(base(paths[2]), "virtio-rng.ko");
+	assert_string_equal(base(paths[3]), "virtio_mmio.ko");
+	initramfs_free_paths(paths, count);
+
+	static const char *const missing[] = {"virtio_mmio", "no_such_module"};
+	assert_int_equal(initramfs_module_order(k.modules_dir, missing, 2, &paths, &count, &err), -1);
+	assert_non_null(strstr(err->msg, "kernel module no_such_module: not found"));
+	error_release(&err);
+	guest_kernel_release(&k);
+}
+
+/* Reads the archive back: names, sizes, /init's mode, modules/order. */
+static void test_initramfs_contents(void **state)
+{
+	struct guest_kernel k;
+	struct error *err = NULL;
+	static const char *const wanted[] = {"virtio_mmio"};
+	static const char agent[] = "#!agent-bytes";
+	char dir[] = "/tmp/vrun-initramfs-XXXXXX";
+	char *path = NULL, *again = NULL;
+
+	assert_int_equal(guest_kernel_find(GUEST_KERNEL, &k, &err), 0);
+	assert_non_null(mkdtemp(dir));
+	struct initramfs_spec spec = {.kernel_version = k.version,
+				      .modules_dir = k.modules_dir,
+				      .modules = wanted,
+				      .nr_modules = 1,
+				      .agent = agent,
+				      .agent_size = sizeof(agent)};
+	if (initramfs_get(dir, &spec, &path, &err) < 0)
+		fail_msg("%s", err->msg);
+	struct stat first;
+	assert_int_equal(stat(path, &first), 0);
+	/* Cached: the second call finds the same file and does not rewrite it. */
+	assert_int_equal(initramfs_get(dir, &spec, &again, &err), 0);
+	assert_string_equal(path, again);
+	struct stat second;
+	assert_int_equal(stat(again, &second), 0);
+	assert_int_equal(first.st_ino, second.st_ino);
+
+	struct archive *a = archive_read_new();
+	archive_read_support_format_cpio(a);
+	archive_read_support_filter_none(a);
+	assert_int_equal(archive_read_open_filename(a, path, 65536), ARCHIVE_OK);
+	struct archive_entry *e;
+	int modules = 0;
+	bool init = false, order = false;
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		if (strcmp(name, "init") == 0) {
+			init = true;
+			assert_int_equal(archive_entry_size(e), sizeof(agent));
+			assert_int_equal(archive_entry_perm(e), 0755);
+			char data[sizeof(agent)];
+			assert_int_equal(archive_read_data(a, data, sizeof(data)), sizeof(agent));
+			assert_memory_equal(data, agent, sizeof(agent));
+		} else if (strcmp(name, "modules/order") == 0) {
+			order = true;
+			char data[256] = {0};
+			archive_read_data(a, data, sizeof(data) - 1);
+			assert_string_equal(data, "virtio_ring.ko\nvirtio.ko\nvirtio_mmio.ko\n");
+		} else if (strncmp(name, "modules/", 8) == 0) {
+			modules++;
+			assert_true(archive_entry_size(e) > 1000);
+		}
+	}
+	archive_read_free(a);
+	assert_true(init);
+	assert_true(order);
+	assert_int_equal(modules, 3);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(again);
+	guest_kernel_release(&k);
+}
+
+static void test_embedded_agent(void **state)
+{
+	size_t size;
+	const unsigned char *agent = initramfs_agent(&size);
+	/* A static ELF executable. */
+	assert_true(size > 4096);
+	assert_memory_equal(agent, "\177ELF", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_from_header), cmocka_unit_test(test_find_kernel),
+		cmocka_unit_test(test_module_order),	    cmocka_unit_test(test_initramfs_contents),
+		cmocka_unit_test(test_embedded_agent),
+	};
+	return cmocka_run_group_tests_name("rootfs", tests, NULL, NULL);
+}
