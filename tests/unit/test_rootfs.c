@@ -84,7 +84,8 @@ static void test_module_order(void **state)
 	initramfs_free_paths(paths, count);
 
 	static const char *const missing[] = {"virtio_mmio", "no_such_module"};
-	assert_int_equal(initramfs_module_order(k.modules_dir, missing, 2, &paths, &count, &err), -1);
+	assert_int_equal(initramfs_module_order(k.modules_dir, missing, 2, &paths, &count, &err),
+			 -1);
 	assert_non_null(strstr(err->msg, "kernel module no_such_module: not found"));
 	error_release(&err);
 	guest_kernel_release(&k);
@@ -168,8 +169,10 @@ static void test_embedded_agent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version_from_header), cmocka_unit_test(test_find_kernel),
-		cmocka_unit_test(test_module_order),	    cmocka_unit_test(test_initramfs_contents),
+		cmocka_unit_test(test_version_from_header),
+		cmocka_unit_test(test_find_kernel),
+		cmocka_unit_test(test_module_order),
+		cmocka_unit_test(test_initramfs_contents),
 		cmocka_unit_test(test_embedded_agent),
 	};
 	return cmocka_run_group_tests_name("rootfs", tests, NULL, NULL);
