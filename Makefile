@@ -83,9 +83,18 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
+# vrun, and the guest kernel with its modules under /usr/share/vrun (the
+# second place vrun looks for a kernel).
 PREFIX ?= /usr/local
-install: $(BUILD)/vrun
+GUEST_DIR ?= /usr/share/vrun
+install: $(BUILD)/vrun guest-kernel
 	install -D -m 0755 $(BUILD)/vrun $(DESTDIR)$(PREFIX)/bin/vrun
+	install -d $(DESTDIR)$(GUEST_DIR)/lib/modules
+	kver=$$(readlink $(BUILD)/guest/vmlinuz | sed 's/^vmlinuz-//'); \
+	install -m 0644 $(BUILD)/guest/vmlinuz-$$kver $(DESTDIR)$(GUEST_DIR)/vmlinuz-$$kver && \
+	ln -sfn vmlinuz-$$kver $(DESTDIR)$(GUEST_DIR)/vmlinuz && \
+	rm -rf $(DESTDIR)$(GUEST_DIR)/lib/modules/$$kver && \
+	cp -a $(BUILD)/guest/lib/modules/$$kver $(DESTDIR)$(GUEST_DIR)/lib/modules/
 
 clean:
 	rm -rf $(BUILD)

@@ -180,6 +180,13 @@ else
 fi
 run "$vrun" --root "$root" check --kernel /etc/hostname
 expect "check with a file that is not a kernel" 1 '^problem +kernel: kernel `/etc/hostname`: no version string \(not a bzImage\?\)$' -
+# make install: vrun, and the guest kernel and modules under /usr/share/vrun.
+run make -s -C "$top" install DESTDIR="$work/inst"
+expect "make install with DESTDIR" 0 - -
+check "make install: bin/vrun, the guest kernel and its modules" bash -c "
+	test -x '$work/inst/usr/local/bin/vrun' &&
+	test -f \"\$(readlink -f '$work/inst/usr/share/vrun/vmlinuz')\" &&
+	ls -d '$work/inst/usr/share/vrun/lib/modules/'*/kernel/drivers/virtio"
 run "$vrun" checkpoint --help
 expect "checkpoint --help fails (no checkpoint support)" 1 "" "unknown command 'checkpoint'"
 run "$vrun" frobnicate
