@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -128,6 +129,56 @@ static int setup_memory(struct vm *vm, uint64_t size, struct error **err)
 	return 0;
 }
 
+static void on_queue_notify(void *opaque, uint32_t events)
+{
+	struct virtio_notify *n = opaque;
+	uint64_t count;
+	if (read(n->fd, &count, sizeof(count)) == sizeof(count))
+		virtio_mmio_queue_notified(n->transport, n->queue);
+}
+
+/* Queue notifications reach the event loop through ioeventfds (no exit
+ * to this process), interrupts go in through an irqfd. */
+static int wire_eventfds(struct vm *vm, struct virtio_mmio *t, struct error **err)
+{
+	t->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (t->irq_fd < 0)
+		return error_set(err, errno, "%s: eventfd", t->ops->name);
+	struct kvm_irqfd irqfd = {.fd = (uint32_t)t->irq_fd, .gsi = t->irq};
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return error_set(err, errno, "%s: KVM_IRQFD", t->ops->name);
+	for (unsigned q = 0; q < t->ops->nr_queues; q++) {
+		struct virtio_notify *n = &t->notify[q];
+		n->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (n->fd < 0)
+			return error_set(err, errno, "%s: eventfd", t->ops->name);
+		struct kvm_ioeventfd io = {
+			.datamatch = q,
+			.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY_OFFSET,
+			.len = 4,
+			.fd = n->fd,
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+			return error_set(err, errno, "%s: KVM_IOEVENTFD", t->ops->name);
+		if (loop_watch(&vm->loop, n->fd, EPOLLIN, on_queue_notify, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void close_eventfds(struct virtio_mmio *t)
+{
+	if (t->irq_fd >= 0)
+		close(t->irq_fd);
+	t->irq_fd = -1;
+	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
+		if (t->notify[q].fd >= 0)
+			close(t->notify[q].fd);
+		t->notify[q].fd = -1;
+	}
+}
+
 static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *device,
 		      struct error **err)
 {
@@ -139,7 +190,9 @@ static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *
 			 LAYOUT_VIRTIO_IRQ + i, pulse_irq, vm);
 	vm->nr_virtio++;
 	struct bus_device dev = virtio_mmio_bus_device(t);
-	return bus_register(&vm->mmio, &dev, err);
+	if (bus_register(&vm->mmio, &dev, err) < 0)
+		return -1;
+	return wire_eventfds(vm, t, err);
 }
 
 static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
@@ -219,6 +272,9 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->mem.memfd = -1;
+	vm->loop = (struct event_loop){.epoll_fd = -1, .stop_fd = -1};
+	if (loop_init(&vm->loop, err) < 0)
+		goto fail;
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_fd < 0) {
 		error_set(err, errno, "eventfd");
@@ -243,7 +299,9 @@ fail:
 
 enum vm_exit vm_run(struct vm *vm, struct error **err)
 {
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+	if (loop_start(&vm->loop, err) < 0)
+		vm_request_stop(vm, VM_EXIT_ERROR, (*err)->msg);
+	for (unsigned i = 0; i < vm->nr_vcpus && atomic_load(&vm->exit) == VM_RUNNING; i++) {
 		if (vcpu_start(&vm->vcpus[i], err) < 0) {
 			vm_request_stop(vm, VM_EXIT_ERROR, (*err)->msg);
 			break;
@@ -256,6 +314,7 @@ enum vm_exit vm_run(struct vm *vm, struct error **err)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
+	loop_stop(&vm->loop);
 	return (enum vm_exit)atomic_load(&vm->exit);
 }
 
@@ -264,8 +323,11 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	vm->nr_vcpus = 0;
-	for (unsigned i = 0; i < vm->nr_virtio; i++)
+	loop_destroy(&vm->loop);
+	for (unsigned i = 0; i < vm->nr_virtio; i++) {
+		close_eventfds(&vm->virtio[i]);
 		virtio_mmio_destroy(&vm->virtio[i]);
+	}
 	vm->nr_virtio = 0;
 	guest_memory_destroy(&vm->mem);
 	if (vm->serial.irq != NULL)

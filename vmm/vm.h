@@ -14,6 +14,7 @@
 #include "vmm/bus.h"
 #include "vmm/hw/i8042.h"
 #include "vmm/hw/serial.h"
+#include "vmm/loop.h"
 #include "vmm/memory.h"
 #include "vmm/virtio/mmio.h"
 
@@ -56,6 +57,7 @@ struct vm {
 	struct bus mmio;
 	struct serial serial;
 	struct i8042 i8042;
+	struct event_loop loop;
 	struct virtio_mmio virtio[VIRTIO_MMIO_MAX_DEVICES];
 	unsigned nr_virtio;
 	struct vcpu vcpus[VM_MAX_VCPUS];

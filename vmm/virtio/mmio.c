@@ -5,7 +5,9 @@
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -29,9 +31,12 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops
 				  .irq = irq,
 				  .raise_irq = raise_irq,
 				  .irq_opaque = irq_opaque};
+	t->irq_fd = -1;
 	pthread_mutex_init(&t->lock, NULL);
-	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
 		t->queues[i].mem = mem;
+		t->notify[i] = (struct virtio_notify){t, i, -1};
+	}
 }
 
 void virtio_mmio_destroy(struct virtio_mmio *t)
@@ -183,9 +188,7 @@ static int write_register(struct virtio_mmio *t, uint64_t offset, uint32_t value
 		t->queue_sel = value;
 		return -1;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		return value < t->ops->nr_queues && (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
-			       ? (int)value
-			       : -1;
+		return value < t->ops->nr_queues ? (int)value : -1;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		t->interrupt_status &= ~value;
 		return -1;
@@ -225,8 +228,18 @@ static void mmio_write(void *opaque, uint64_t offset, const uint8_t *data, uint3
 	pthread_mutex_lock(&t->lock);
 	notify = write_register(t, offset, value);
 	pthread_mutex_unlock(&t->lock);
-	if (notify >= 0 && t->ops->notify != NULL)
-		t->ops->notify(t, (unsigned)notify);
+	if (notify >= 0)
+		virtio_mmio_queue_notified(t, (unsigned)notify);
+}
+
+void virtio_mmio_queue_notified(struct virtio_mmio *t, unsigned queue)
+{
+	pthread_mutex_lock(&t->lock);
+	bool ready = queue < t->ops->nr_queues && (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+		     t->queues[queue].ready;
+	pthread_mutex_unlock(&t->lock);
+	if (ready && t->ops->notify != NULL)
+		t->ops->notify(t, queue);
 }
 
 void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned queue)
@@ -236,8 +249,15 @@ void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned queue)
 	if (wanted)
 		t->interrupt_status |= VIRTIO_MMIO_INT_VRING;
 	pthread_mutex_unlock(&t->lock);
-	if (wanted && t->raise_irq != NULL)
+	uint64_t one = 1;
+	if (!wanted)
+		return;
+	if (t->irq_fd >= 0) {
+		if (write(t->irq_fd, &one, sizeof(one)) < 0)
+			log_warning("virtio %s: irqfd: %s", t->ops->name, strerror(errno));
+	} else if (t->raise_irq != NULL) {
 		t->raise_irq(t->irq_opaque, t->irq);
+	}
 }
 
 struct bus_device virtio_mmio_bus_device(struct virtio_mmio *t)

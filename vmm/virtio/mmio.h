@@ -12,8 +12,9 @@
 #include "vmm/bus.h"
 #include "vmm/virtio/queue.h"
 
-#define VIRTIO_MMIO_SIZE       0x1000
-#define VIRTIO_MMIO_MAX_QUEUES 8
+#define VIRTIO_MMIO_SIZE		0x1000
+#define VIRTIO_MMIO_MAX_QUEUES		8
+#define VIRTIO_MMIO_QUEUE_NOTIFY_OFFSET 0x050
 
 /* Feature bits of the transport and ring (virtio 1.2 §6). */
 #define VIRTIO_FEATURE_INDIRECT_DESC (1ull << 28)
@@ -45,6 +46,13 @@ struct virtio_mmio {
 	void (*raise_irq)(void *opaque, unsigned irq);
 	void *irq_opaque;
 
+	int irq_fd; /* KVM irqfd for the interrupt, or -1 to call raise_irq */
+	struct virtio_notify {
+		struct virtio_mmio *transport;
+		unsigned queue;
+		int fd; /* KVM ioeventfd on QueueNotify for this queue, or -1 */
+	} notify[VIRTIO_MMIO_MAX_QUEUES];
+
 	pthread_mutex_t lock;
 	uint32_t status;
 	uint32_t device_features_sel, driver_features_sel;
@@ -62,6 +70,10 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 struct bus_device virtio_mmio_bus_device(struct virtio_mmio *t);
 
 uint64_t virtio_mmio_device_features(const struct virtio_mmio *t);
+
+/* The driver kicked `queue` (by MMIO write or ioeventfd): hands it to the
+ * device once the driver is ready (DRIVER_OK). */
+void virtio_mmio_queue_notified(struct virtio_mmio *t, unsigned queue);
 
 /* For devices: tell the driver that used buffers are waiting on `queue`
  * (if it wants to know). */

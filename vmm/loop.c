@@ -1,0 +1,98 @@
+/* epoll event loop on its own thread. */
+#include "vmm/loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+struct loop_watch {
+	int fd;
+	loop_handler handler;
+	void *opaque;
+	struct loop_watch *next;
+};
+
+int loop_init(struct event_loop *loop, struct error **err)
+{
+	*loop = (struct event_loop){.epoll_fd = -1, .stop_fd = -1};
+	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epoll_fd < 0)
+		return error_set(err, errno, "epoll_create1");
+	loop->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (loop->stop_fd < 0)
+		return error_set(err, errno, "eventfd");
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, loop->stop_fd, &ev) < 0)
+		return error_set(err, errno, "epoll_ctl");
+	return 0;
+}
+
+int loop_watch(struct event_loop *loop, int fd, uint32_t events, loop_handler handler, void *opaque,
+	       struct error **err)
+{
+	struct loop_watch *w = xcalloc(1, sizeof(*w));
+	*w = (struct loop_watch){fd, handler, opaque, loop->watches};
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(w);
+		return error_set(err, errno, "epoll_ctl add fd %d", fd);
+	}
+	loop->watches = w;
+	return 0;
+}
+
+static void *loop_thread(void *arg)
+{
+	struct event_loop *loop = arg;
+	struct epoll_event events[16];
+	for (;;) {
+		int n = epoll_wait(loop->epoll_fd, events, 16, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return NULL;
+		for (int i = 0; i < n; i++) {
+			struct loop_watch *w = events[i].data.ptr;
+			if (w == NULL)
+				return NULL; /* the stop eventfd */
+			w->handler(w->opaque, events[i].events);
+		}
+	}
+}
+
+int loop_start(struct event_loop *loop, struct error **err)
+{
+	int ret = pthread_create(&loop->thread, NULL, loop_thread, loop);
+	if (ret != 0)
+		return error_set(err, ret, "start the event loop");
+	loop->running = true;
+	return 0;
+}
+
+void loop_stop(struct event_loop *loop)
+{
+	if (!loop->running)
+		return;
+	uint64_t one = 1;
+	if (write(loop->stop_fd, &one, sizeof(one)) == sizeof(one))
+		pthread_join(loop->thread, NULL);
+	loop->running = false;
+}
+
+void loop_destroy(struct event_loop *loop)
+{
+	loop_stop(loop);
+	for (struct loop_watch *w = loop->watches, *next; w != NULL; w = next) {
+		next = w->next;
+		free(w);
+	}
+	if (loop->epoll_fd >= 0)
+		close(loop->epoll_fd);
+	if (loop->stop_fd >= 0)
+		close(loop->stop_fd);
+	*loop = (struct event_loop){.epoll_fd = -1, .stop_fd = -1};
+}
