@@ -5,6 +5,7 @@
  *
  *   vmm_boot --kernel K [--initrd I] [--cmdline S] [--memory MiB] [--vcpus N] */
 #include <getopt.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,6 +13,35 @@
 
 #include "common/log.h"
 #include "vmm/vm.h"
+
+/* Resident guest pages, and the process's resident set, in KiB: their
+ * difference is what the VMM itself costs. */
+static long guest_resident_kib(const struct guest_memory *mem)
+{
+	size_t pages = mem->size / 4096;
+	unsigned char *vec = malloc(pages);
+	long resident = 0;
+	if (vec == NULL || mincore(mem->host, mem->size, vec) < 0) {
+		free(vec);
+		return -1;
+	}
+	for (size_t i = 0; i < pages; i++)
+		resident += vec[i] & 1;
+	free(vec);
+	return resident * 4;
+}
+
+static long process_resident_kib(void)
+{
+	long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (f != NULL) {
+		if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
 
 static double now(void)
 {
@@ -73,6 +103,9 @@ int main(int argc, char **argv)
 	enum vm_exit why = vm_run(&vm, &err);
 	fprintf(stderr, "vmm_boot: %s (%s) after %.0f ms\n", vm_exit_name(why), vm.exit_detail,
 		(now() - start) * 1000);
+	long guest = guest_resident_kib(&vm.mem), rss = process_resident_kib();
+	fprintf(stderr, "vmm_boot: memory: process %ld KiB resident, guest RAM %ld KiB of it, VMM %ld KiB\n",
+		rss, guest, rss - guest);
 	vm_destroy(&vm);
 	error_release(&err);
 	return why == VM_EXIT_RESET || why == VM_EXIT_POWEROFF ? 0 : why == VM_EXIT_CRASH ? 2 : 1;
