@@ -104,7 +104,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "vmm_boot: %s (%s) after %.0f ms\n", vm_exit_name(why), vm.exit_detail,
 		(now() - start) * 1000);
 	long guest = guest_resident_kib(&vm.mem), rss = process_resident_kib();
-	fprintf(stderr, "vmm_boot: memory: process %ld KiB resident, guest RAM %ld KiB of it, VMM %ld KiB\n",
+	fprintf(stderr,
+		"vmm_boot: memory: process %ld KiB resident, guest RAM %ld KiB of it, VMM %ld "
+		"KiB\n",
 		rss, guest, rss - guest);
 	vm_destroy(&vm);
 	error_release(&err);
