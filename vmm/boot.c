@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmm/elf.h"
 #include "vmm/layout.h"
 
 #define SETUP_HEADER_OFFSET 0x1f1
@@ -107,15 +108,23 @@ static void write_page_tables(struct guest_memory *mem)
 		pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB page */
 }
 
+/* What the loader needs to know of either kind of kernel. */
+struct kernel_facts {
+	uint64_t entry;
+	uint64_t end; /* end of the kernel's working area */
+	uint32_t initrd_addr_max;
+	uint32_t cmdline_size;
+};
+
 /* The highest page-aligned spot for the initrd below both the end of low
  * RAM and the kernel's limit, above the kernel's working area. */
 static int place_initrd(const struct guest_memory *mem, const struct boot_setup *s,
-			uint64_t kernel_end, uint64_t *addr, struct error **err)
+			const struct kernel_facts *k, uint64_t *addr, struct error **err)
 {
-	uint64_t limit = (uint64_t)s->kernel->initrd_addr_max + 1;
+	uint64_t limit = (uint64_t)k->initrd_addr_max + 1;
 	if (limit > mem->low_size)
 		limit = mem->low_size;
-	if (s->initrd_size > limit || ((limit - s->initrd_size) & ~(PAGE_SIZE - 1)) < kernel_end)
+	if (s->initrd_size > limit || ((limit - s->initrd_size) & ~(PAGE_SIZE - 1)) < k->end)
 		return error_set_kind(err, ENOMEM,
 				      "initrd: %zu MiB does not fit in guest memory (%llu MiB) "
 				      "next to the kernel; give the VM more memory",
@@ -124,10 +133,11 @@ static int place_initrd(const struct guest_memory *mem, const struct boot_setup 
 	return 0;
 }
 
-static int write_cmdline(struct guest_memory *mem, const struct boot_setup *s, struct error **err)
+static int write_cmdline(struct guest_memory *mem, const struct boot_setup *s,
+			 const struct kernel_facts *k, struct error **err)
 {
 	size_t len = strlen(s->cmdline);
-	size_t max = s->kernel->cmdline_size;
+	size_t max = k->cmdline_size;
 	if (max > LAYOUT_CMDLINE_MAX - 1)
 		max = LAYOUT_CMDLINE_MAX - 1;
 	if (len > max)
@@ -138,14 +148,29 @@ static int write_cmdline(struct guest_memory *mem, const struct boot_setup *s, s
 	return 0;
 }
 
+/* An ELF kernel has no setup header: give it the fields it reads. */
+static void synthesize_header(struct setup_header *h, const struct kernel_facts *k)
+{
+	h->boot_flag = BOOT_FLAG;
+	h->header = HDRS_MAGIC;
+	h->version = 0x020f;
+	h->loadflags = LOADED_HIGH;
+	h->kernel_alignment = 0x1000000;
+	h->initrd_addr_max = k->initrd_addr_max;
+	h->cmdline_size = k->cmdline_size;
+}
+
 static void write_zero_page(struct guest_memory *mem, const struct boot_setup *s,
-			    uint64_t initrd_addr)
+			    const struct kernel_facts *k, uint64_t initrd_addr)
 {
 	struct boot_params *zp = guest_memory_ptr(mem, LAYOUT_ZERO_PAGE, sizeof(*zp));
-	const struct bzimage *k = s->kernel;
 
 	memset(zp, 0, sizeof(*zp));
-	memcpy(&zp->hdr, k->image + SETUP_HEADER_OFFSET, k->header_end - SETUP_HEADER_OFFSET);
+	if (s->kernel != NULL)
+		memcpy(&zp->hdr, s->kernel->image + SETUP_HEADER_OFFSET,
+		       s->kernel->header_end - SETUP_HEADER_OFFSET);
+	else
+		synthesize_header(&zp->hdr, k);
 	zp->hdr.type_of_loader = LOADER_UNDEFINED;
 	zp->hdr.cmd_line_ptr = (uint32_t)LAYOUT_CMDLINE;
 	zp->hdr.ramdisk_image = (uint32_t)initrd_addr;
@@ -154,32 +179,45 @@ static void write_zero_page(struct guest_memory *mem, const struct boot_setup *s
 	zp->e820_entries = (uint8_t)boot_e820_fill(mem, zp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
 }
 
+static int load_kernel(struct guest_memory *mem, const struct boot_setup *s, struct kernel_facts *k,
+		       struct error **err)
+{
+	if (s->elf != NULL) {
+		*k = (struct kernel_facts){s->elf->entry, s->elf->end, 0x7fffffff, 2047};
+		return elf_kernel_load(mem, s->elf, err);
+	}
+	const struct bzimage *b = s->kernel;
+	size_t code_size = b->image_size - b->setup_size;
+	uint64_t need = code_size > b->init_size ? code_size : b->init_size;
+	*k = (struct kernel_facts){b->load_addr + 0x200, /* startup_64 */
+				   b->load_addr + need, b->initrd_addr_max, b->cmdline_size};
+	if (k->end > mem->low_size)
+		return error_set_kind(err, ENOMEM,
+				      "kernel: needs %llu MiB of guest memory; the VM has %llu MiB",
+				      (unsigned long long)((k->end + (1 << 20) - 1) >> 20),
+				      (unsigned long long)(mem->size >> 20));
+	memcpy(guest_memory_ptr(mem, b->load_addr, code_size), b->image + b->setup_size, code_size);
+	return 0;
+}
+
 int boot_load(struct guest_memory *mem, const struct boot_setup *s, struct boot_result *out,
 	      struct error **err)
 {
-	const struct bzimage *k = s->kernel;
-	size_t code_size = k->image_size - k->setup_size;
-	uint64_t need = code_size > k->init_size ? code_size : k->init_size;
-	uint64_t kernel_end = k->load_addr + need;
-
-	if (kernel_end > mem->low_size)
-		return error_set_kind(err, ENOMEM,
-				      "kernel: needs %llu MiB of guest memory; the VM has %llu MiB",
-				      (unsigned long long)((kernel_end + (1 << 20) - 1) >> 20),
-				      (unsigned long long)(mem->size >> 20));
+	struct kernel_facts k;
+	if (load_kernel(mem, s, &k, err) < 0)
+		return -1;
 	out->initrd_addr = 0;
 	if (s->initrd != NULL && s->initrd_size > 0) {
-		if (place_initrd(mem, s, kernel_end, &out->initrd_addr, err) < 0)
+		if (place_initrd(mem, s, &k, &out->initrd_addr, err) < 0)
 			return -1;
 		memcpy(guest_memory_ptr(mem, out->initrd_addr, s->initrd_size), s->initrd,
 		       s->initrd_size);
 	}
-	if (write_cmdline(mem, s, err) < 0)
+	if (write_cmdline(mem, s, &k, err) < 0)
 		return -1;
-	memcpy(guest_memory_ptr(mem, k->load_addr, code_size), k->image + k->setup_size, code_size);
-	write_zero_page(mem, s, out->initrd_addr);
+	write_zero_page(mem, s, &k, out->initrd_addr);
 	write_page_tables(mem);
-	out->entry = k->load_addr + 0x200; /* startup_64 */
+	out->entry = k.entry;
 	out->zero_page = LAYOUT_ZERO_PAGE;
 	return 0;
 }

@@ -28,9 +28,12 @@ struct bzimage {
 /* Checks the setup header: size, magic, protocol version, 64-bit entry. */
 int bzimage_parse(const uint8_t *image, size_t size, struct bzimage *out, struct error **err);
 
+struct elf_kernel;
+
 struct boot_setup {
-	const struct bzimage *kernel;
-	const uint8_t *initrd; /* NULL for none */
+	const struct bzimage *kernel; /* a bzImage, or */
+	const struct elf_kernel *elf; /* an ELF vmlinux */
+	const uint8_t *initrd;	      /* NULL for none */
 	size_t initrd_size;
 	const char *cmdline;
 	uint64_t acpi_rsdp; /* 0 when there are no ACPI tables */
@@ -44,7 +47,8 @@ struct boot_result {
 };
 
 /* Copies the kernel, initrd and command line into guest memory and writes
- * the zero page (with the e820 map) and identity page tables. */
+ * the zero page (with the e820 map) and identity page tables.  For an ELF
+ * kernel, which has no setup header, the zero page gets a minimal one. */
 int boot_load(struct guest_memory *mem, const struct boot_setup *setup, struct boot_result *out,
 	      struct error **err);
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
+#include "vmm/elf.h"
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/rng.h"
@@ -218,17 +219,22 @@ static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_resu
 	cleanup_free char *kernel = NULL, *initrd = NULL;
 	size_t kernel_size, initrd_size = 0;
 	struct bzimage image;
+	struct elf_kernel elf;
 
 	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &kernel, &kernel_size,
 			    err) < 0)
 		return error_wrap(err, "kernel");
-	if (bzimage_parse((const uint8_t *)kernel, kernel_size, &image, err) < 0)
+	const uint8_t *bytes = (const uint8_t *)kernel;
+	bool is_elf = elf_is_elf(bytes, kernel_size);
+	if (is_elf ? elf_kernel_parse(bytes, kernel_size, &elf, err) < 0
+		   : bzimage_parse(bytes, kernel_size, &image, err) < 0)
 		return error_wrap(err, "%s", c->kernel);
 	if (c->initrd != NULL && fs_read_file_at(AT_FDCWD, c->initrd, c->initrd, INITRD_MAX_SIZE,
 						 &initrd, &initrd_size, err) < 0)
 		return error_wrap(err, "initrd");
 	struct boot_setup setup = {
-		.kernel = &image,
+		.kernel = is_elf ? NULL : &image,
+		.elf = is_elf ? &elf : NULL,
 		.initrd = (const uint8_t *)initrd,
 		.initrd_size = initrd_size,
 		.cmdline = c->cmdline != NULL ? c->cmdline : "",

@@ -1,6 +1,7 @@
 /* The boot protocol: bzImage header checks, the e820 map, where the kernel,
  * command line and initrd land, and the zero page the kernel reads. */
 #include <asm/bootparam.h>
+#include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vmm/boot.h"
+#include "vmm/elf.h"
 #include "vmm/layout.h"
 #include "vmm/memory.h"
 
@@ -280,13 +282,141 @@ static void test_memory_limits(void **state)
 	guest_memory_destroy(&mem);
 }
 
+/* A synthetic vmlinux: two PT_LOAD segments (the second with .bss past
+ * its file bytes) and a note, entry in the first. */
+#define ELF_SIZE 8192
+static uint8_t *fake_vmlinux(void)
+{
+	uint8_t *img = calloc(1, ELF_SIZE);
+	Elf64_Ehdr eh = {.e_type = ET_EXEC,
+			 .e_machine = EM_X86_64,
+			 .e_version = EV_CURRENT,
+			 .e_entry = 0x1000100,
+			 .e_phoff = sizeof(Elf64_Ehdr),
+			 .e_ehsize = sizeof(Elf64_Ehdr),
+			 .e_phentsize = sizeof(Elf64_Phdr),
+			 .e_phnum = 3};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	Elf64_Phdr ph[3] = {
+		{.p_type = PT_LOAD,
+		 .p_offset = 0x1000,
+		 .p_paddr = 0x1000000,
+		 .p_filesz = 0x800,
+		 .p_memsz = 0x800},
+		{.p_type = PT_NOTE, .p_offset = 0x100, .p_filesz = 16, .p_memsz = 16},
+		{.p_type = PT_LOAD,
+		 .p_offset = 0x1800,
+		 .p_paddr = 0x1200000,
+		 .p_filesz = 0x100,
+		 .p_memsz = 0x3000},
+	};
+	memcpy(img, &eh, sizeof(eh));
+	memcpy(img + sizeof(eh), ph, sizeof(ph));
+	memset(img + 0x1000, 0xc3, 0x800);
+	memset(img + 0x1800, 0x5a, 0x100);
+	return img;
+}
+
+static Elf64_Phdr *elf_phdr(uint8_t *img, unsigned i)
+{
+	return (Elf64_Phdr *)(img + sizeof(Elf64_Ehdr) + i * sizeof(Elf64_Phdr));
+}
+
+static void elf_bad(uint8_t *img, size_t size, const char *want)
+{
+	struct elf_kernel k;
+	struct error *err = NULL;
+	assert_int_equal(elf_kernel_parse(img, size, &k, &err), -1);
+	if (strcmp(err->msg, want) != 0)
+		fail_msg("got \"%s\", expected \"%s\"", err->msg, want);
+	error_release(&err);
+}
+
+static void test_elf_parse(void **state)
+{
+	struct elf_kernel k;
+	struct error *err = NULL;
+	uint8_t *img = fake_vmlinux();
+	assert_int_equal(elf_kernel_parse(img, ELF_SIZE, &k, &err), 0);
+	assert_int_equal(k.entry, 0x1000100);
+	assert_int_equal(k.start, 0x1000000);
+	assert_int_equal(k.end, 0x1203000);
+
+	elf_bad(img, 40, "kernel: not an ELF file");
+	img[EI_CLASS] = ELFCLASS32;
+	elf_bad(img, ELF_SIZE, "kernel: not an x86-64 ELF executable");
+	img[EI_CLASS] = ELFCLASS64;
+	((Elf64_Ehdr *)img)->e_phoff = ELF_SIZE - 8;
+	elf_bad(img, ELF_SIZE, "kernel: ELF program headers outside the file");
+	((Elf64_Ehdr *)img)->e_phoff = sizeof(Elf64_Ehdr);
+	elf_phdr(img, 2)->p_offset = ELF_SIZE - 0x10;
+	elf_bad(img, ELF_SIZE, "kernel: ELF segment 2 outside the file");
+	elf_phdr(img, 2)->p_offset = 0x1800;
+	elf_phdr(img, 2)->p_filesz = 0x4000;
+	elf_bad(img, ELF_SIZE, "kernel: ELF segment 2 outside the file");
+	elf_phdr(img, 2)->p_filesz = 0x100;
+	elf_phdr(img, 0)->p_paddr = 0x1000;
+	elf_bad(img, ELF_SIZE, "kernel: ELF segment 0 at 0x1000 is not loadable");
+	elf_phdr(img, 0)->p_paddr = 0x1000000;
+	((Elf64_Ehdr *)img)->e_entry = 0xffffffff81000000ull;
+	elf_bad(img, ELF_SIZE, "kernel: ELF entry 0xffffffff81000000 is outside its segments");
+	free(img);
+}
+
+static void test_elf_boot(void **state)
+{
+	struct guest_memory mem;
+	struct elf_kernel k;
+	struct boot_result r;
+	struct error *err = NULL;
+	static uint8_t initrd[4096] = {0x77};
+	uint8_t *img = fake_vmlinux();
+	uint8_t *ram = calloc(1, 64 * MiB);
+	memset(ram + 0x1200000, 0xee, 0x3000); /* must be zeroed past the file bytes */
+	guest_memory_wrap(&mem, ram, 64 * MiB);
+	assert_int_equal(elf_kernel_parse(img, ELF_SIZE, &k, &err), 0);
+	struct boot_setup setup = {.elf = &k,
+				   .initrd = initrd,
+				   .initrd_size = sizeof(initrd),
+				   .cmdline = "console=ttyS0"};
+	if (boot_load(&mem, &setup, &r, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(r.entry, 0x1000100);
+	assert_int_equal(ram[0x1000000], 0xc3);
+	assert_int_equal(ram[0x1200000], 0x5a);
+	assert_int_equal(ram[0x1200100], 0);
+	assert_int_equal(ram[0x1202fff], 0);
+	assert_int_equal(r.initrd_addr, 64 * MiB - 4096);
+	struct boot_params *zp = (struct boot_params *)(ram + LAYOUT_ZERO_PAGE);
+	assert_int_equal(zp->hdr.boot_flag, 0xaa55);
+	assert_int_equal(zp->hdr.header, 0x53726448);
+	assert_int_equal(zp->hdr.type_of_loader, 0xff);
+	assert_int_equal(zp->hdr.kernel_alignment, 0x1000000);
+	assert_int_equal(zp->hdr.cmd_line_ptr, LAYOUT_CMDLINE);
+	assert_int_equal(zp->hdr.ramdisk_size, 4096);
+	free(ram);
+
+	/* Too little memory for the segments. */
+	ram = calloc(1, 64 * MiB);
+	guest_memory_wrap(&mem, ram, 18 * MiB);
+	assert_int_equal(boot_load(&mem, &setup, &r, &err), -1);
+	assert_string_equal(err->msg, "kernel: needs 19 MiB of guest memory; the VM has 18 MiB");
+	error_release(&err);
+	free(ram);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bzimage_valid), cmocka_unit_test(test_bzimage_bad),
 		cmocka_unit_test(test_e820),	      cmocka_unit_test(test_memory_ptr),
 		cmocka_unit_test(test_load),	      cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_memory_limits),
+		cmocka_unit_test(test_memory_limits), cmocka_unit_test(test_elf_parse),
+		cmocka_unit_test(test_elf_boot),
 	};
 	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);
 }

@@ -39,6 +39,10 @@ check "the guest found virtio-rng over virtio-mmio (ACPI LNRO0005) and bound its
 check "the guest read 32 bytes from /dev/hwrng served by the VMM" \
 	grep -qE 'vrun-guest: hwrng virtio_rng.0 gave 64 hex digits: [0-9a-f]{64}$' <<<"$out"
 
+run timeout 120 "$boot" --kernel build/tests/vmlinux --initrd "$initrd" --cmdline "$cmdline" --memory 256
+expect "the VMM boots the same kernel as an ELF vmlinux" 0 'vrun-guest: virtio device virtio0 id 0x0004 driver virtio_rng$' \
+	'vmm_boot: reset \(i8042 reset\)'
+
 # (On AMD, KVM resets the vCPU before reporting the shutdown, so the
 # registers are those after the reset; on Intel they are the faulting ones.)
 run "$boot" --kernel build/tests/crash-kernel --memory 64

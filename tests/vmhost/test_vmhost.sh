@@ -12,6 +12,7 @@ if [[ -e /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then emulated=0; fi
 
 tests/vmhost/make-guest-initrd build/tests/guest-initrd.img build/guest
 tests/vmhost/make-crash-kernel build/tests/crash-kernel
+tests/vmhost/make-vmlinux build/guest/vmlinuz build/tests/vmlinux
 
 # One boot of the test host runs every check that needs KVM (inside.sh);
 # its TAP lines are passed on here, numbered as ours.
