@@ -16,8 +16,19 @@ tests/vmhost/make-vmlinux build/guest/vmlinuz build/tests/vmlinux
 
 # One boot of the test host runs every check that needs KVM (inside.sh);
 # its TAP lines are passed on here, numbered as ours.
-start=$(date +%s%N)
-run env VMHOST_TIMEOUT=400 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
+# QEMU's TCG emulation of nested virtualization now and then freezes a
+# test host outright (seen here about once in twenty guest boots: the
+# test host stops, so no timeout inside it can fire).  A test host that
+# times out is therefore booted once more; a second timeout fails.
+run_inside() {
+	start=$(date +%s%N)
+	run env VMHOST_TIMEOUT=300 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
+}
+run_inside
+if ((rc == 124 && emulated)); then
+	echo "# the test host timed out (stderr: $(head -1 <<<"$err")); booting it once more"
+	run_inside
+fi
 expect "the in-host checks ran to the end; status 7 and stderr crossed back" 7 '^1\.\.[0-9]+$' '^inside: done$'
 tap_line='^(ok|not ok) [0-9]+ - (.*)$'
 while IFS= read -r line; do
