@@ -16,10 +16,11 @@ tests/vmhost/make-vmlinux build/guest/vmlinuz build/tests/vmlinux
 
 # One boot of the test host runs every check that needs KVM (inside.sh);
 # its TAP lines are passed on here, numbered as ours.
-# QEMU's TCG emulation of nested virtualization now and then freezes a
-# test host outright (seen here about once in twenty guest boots: the
-# test host stops, so no timeout inside it can fire).  A test host that
-# times out is therefore booted once more; a second timeout fails.
+# Now and then a nested guest boot freezes the whole test host (seen twice
+# in about thirty boots here; the freeze takes the test host with it, so no
+# timeout inside it fires, which points at QEMU's emulation of nested
+# virtualization rather than at the guest).  A test host that times out is
+# therefore booted once more; a second timeout fails.
 run_inside() {
 	start=$(date +%s%N)
 	run env VMHOST_TIMEOUT=300 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
