@@ -20,6 +20,8 @@ check "vrun check: the probe guest's virtio-rng is bound to its driver" \
 	grep -qE '^ok +device: virtio0 \(virtio id 0x0004\) bound to virtio_rng$' <<<"$out"
 check "vrun check: every line is ok" bash -c '! grep -q "^problem" <<<"$1"' _ "$out"
 echo "# vrun check: $(grep -o 'boot: [0-9]* ms' <<<"$out") (nested under TCG)"
+run build/vrun --debug --root "$root" check
+check "vrun --debug check shows the guest's console in the log" grep -q 'vrun-agent: probe: done' <<<"$err"
 run build/vrun --root "$root" check --kernel build/tests/crash-kernel
 expect "vrun check reports a guest that crashes, with its registers, and fails" 1 \
 	'^problem +boot: guest crashed \(registers in the log above\)$' 'vcpu 0: triple fault: rip=0x[0-9a-f]+ '
@@ -51,8 +53,16 @@ expect "a guest that triple-faults is reported as crashed, with registers" 2 "" 
 
 run "$boot" --kernel /etc/hostname
 expect "a file that is not a kernel is refused" 1 "" '/etc/hostname: kernel: (truncated|not a Linux bzImage)'
-run "$boot" --kernel "$kernel" --initrd "$kernel" --memory 64
+run "$boot" --kernel "$kernel" --memory 64
 expect "a kernel too large for the memory is refused" 1 "" 'kernel: needs [0-9]+ MiB of guest memory; the VM has 64 MiB'
+run "$boot" --kernel "$kernel" --initrd build/tests/vmlinux --memory 96
+expect "an initrd too large for the memory is refused" 1 "" 'initrd: [0-9]+ MiB does not fit in guest memory \(96 MiB\) next to the kernel'
+run "$boot" --kernel /nonexistent/vmlinuz
+expect "a missing kernel is refused" 1 "" 'kernel: open `/nonexistent/vmlinuz`: No such file or directory'
+head -c 4000 "$kernel" >"$root.truncated"
+run "$boot" --kernel "$root.truncated"
+expect "a truncated kernel is refused" 1 "" 'kernel: truncated \(4000 bytes, setup takes [0-9]+\)'
+rm -f "$root.truncated"
 run "$boot" --kernel "$kernel" --memory 16
 expect "memory below the minimum is refused" 1 "" 'guest memory 16 MiB is outside 64 MiB to 64 GiB'
 tap_done
