@@ -15,6 +15,7 @@
 
 #include "vmm/virtio/mmio.h"
 #include "vmm/virtio/queue.h"
+#include "vmm/virtio/rng.h"
 
 #define RAM   (1u << 20)
 #define DESC  0x1000
@@ -175,9 +176,6 @@ static void test_malformed_chains(void **state)
 	make_available(f, 0);
 	pop(f, &c, "readable buffer after a writable one");
 
-	make_available(f, 8);
-	pop(f, &c, "chain head 8 out of 8");
-
 	/* After each bad chain the queue goes on. */
 	set_desc(f, DESC, 0, 0x10000, 8, 0, 0);
 	make_available(f, 0);
@@ -186,6 +184,12 @@ static void test_malformed_chains(void **state)
 	/* The driver claims more entries than the ring has: the ring is broken. */
 	*avail_idx(f) = (uint16_t)(f->q.last_avail + 9);
 	assert_int_equal(pop(f, &c, "avail index jumped"), -2);
+
+	/* A head outside the table breaks the ring too: there is no chain to
+	 * give back. */
+	*avail_idx(f) = f->q.last_avail;
+	make_available(f, 8);
+	assert_int_equal(pop(f, &c, "chain head 8 out of 8"), -2);
 }
 
 static void test_length_overflow(void **state)
@@ -448,6 +452,41 @@ static void test_mmio_queues_notify_reset(void **state)
 	virtio_mmio_destroy(&t);
 }
 
+static void test_rng_device(void **state)
+{
+	struct fixture *f = *state;
+	struct virtio_mmio t;
+	virtio_mmio_init(&t, &virtio_rng_ops, NULL, &f->mem, 0xd0000000, 5, fake_irq, NULL);
+	struct bus_device d = virtio_mmio_bus_device(&t);
+	irqs = 0;
+	assert_int_equal(rd(&d, VIRTIO_MMIO_DEVICE_ID), 4);
+	negotiate(&d, VIRTIO_FEATURE_VERSION_1);
+	setup_queue(&d, 0, 8);
+	wr(&d, VIRTIO_MMIO_STATUS, rd(&d, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+
+	/* One writable buffer of 64 bytes: filled, returned, interrupt. */
+	set_desc(f, DESC, 2, 0x10000, 64, VRING_DESC_F_WRITE, 0);
+	make_available(f, 2);
+	wr(&d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	struct vring_used_elem *elem = (struct vring_used_elem *)(f->ram + USED + 4);
+	assert_int_equal(*(uint16_t *)(f->ram + USED + 2), 1);
+	assert_int_equal(elem[0].id, 2);
+	assert_int_equal(elem[0].len, 64);
+	static const uint8_t zeros[64];
+	assert_memory_not_equal(f->ram + 0x10000, zeros, 64);
+	assert_int_equal(irqs, 1);
+
+	/* A broken ring: the device asks for a reset with a config interrupt. */
+	*avail_idx(f) = (uint16_t)(*avail_idx(f) + 100);
+	wr(&d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(rd(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_true(rd(&d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(irqs, 2);
+	wr(&d, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_STATUS), 0);
+	virtio_mmio_destroy(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmio_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_queues_notify_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rng_device, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("virtio", tests, NULL, NULL);
 }

@@ -242,6 +242,15 @@ void virtio_mmio_queue_notified(struct virtio_mmio *t, unsigned queue)
 		t->ops->notify(t, queue);
 }
 
+bool virtio_mmio_needs_reset_locked(struct virtio_mmio *t)
+{
+	if (t->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return false;
+	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	t->interrupt_status |= VIRTIO_MMIO_INT_CONFIG;
+	return true;
+}
+
 void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned queue)
 {
 	pthread_mutex_lock(&t->lock);
@@ -249,9 +258,13 @@ void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned queue)
 	if (wanted)
 		t->interrupt_status |= VIRTIO_MMIO_INT_VRING;
 	pthread_mutex_unlock(&t->lock);
+	if (wanted)
+		virtio_mmio_raise(t);
+}
+
+void virtio_mmio_raise(struct virtio_mmio *t)
+{
 	uint64_t one = 1;
-	if (!wanted)
-		return;
 	if (t->irq_fd >= 0) {
 		if (write(t->irq_fd, &one, sizeof(one)) < 0)
 			log_warning("virtio %s: irqfd: %s", t->ops->name, strerror(errno));

@@ -75,6 +75,13 @@ uint64_t virtio_mmio_device_features(const struct virtio_mmio *t);
  * device once the driver is ready (DRIVER_OK). */
 void virtio_mmio_queue_notified(struct virtio_mmio *t, unsigned queue);
 
+/* For devices, with t->lock held: the device hit an error it cannot
+ * recover from (a broken ring); sets DEVICE_NEEDS_RESET and a config
+ * change interrupt (virtio 1.2 §2.1.2).  Returns true when the caller
+ * must call virtio_mmio_raise() after unlocking. */
+bool virtio_mmio_needs_reset_locked(struct virtio_mmio *t);
+void virtio_mmio_raise(struct virtio_mmio *t);
+
 /* For devices: tell the driver that used buffers are waiting on `queue`
  * (if it wants to know). */
 void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned queue);

@@ -171,9 +171,9 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct error **err)
 	c->readable = c->writable = 0;
 	q->last_avail++;
 	if (c->head >= q->size) {
+		/* Nothing to give back: the driver never offered such a chain. */
 		error_set_kind(err, EINVAL, "chain head %u out of %u", c->head, q->size);
-		c->head = 0;
-		return -1;
+		return -2;
 	}
 	return walk_chain(q, c, err) < 0 ? -1 : 1;
 }

@@ -48,7 +48,8 @@ void virtq_reset(struct virtq *q);
 /* 1 and a chain when one was available, 0 when none was.  -1 when the
  * chain is malformed: the error says why, chain->head holds its head (push
  * it back with 0 bytes).  -2 when the ring itself is broken (the avail
- * index jumped by more than the queue size): stop using the queue. */
+ * index jumped by more than the queue size, or a head outside the table):
+ * stop using the queue. */
 int virtq_pop(struct virtq *q, struct virtq_chain *chain, struct error **err);
 
 /* Returns the chain to the driver with `written` bytes written. */

@@ -14,15 +14,16 @@ static void rng_notify(struct virtio_mmio *t, unsigned queue)
 	struct virtq_chain chain;
 	struct error *err = NULL;
 	uint8_t random[RNG_MAX_REQUEST];
-	bool pushed = false;
+	bool pushed = false, broken = false;
 	int ret;
 
 	pthread_mutex_lock(&t->lock);
 	while ((ret = virtq_pop(q, &chain, &err)) != 0) {
 		uint32_t written = 0;
 		if (ret == -2) {
-			log_warning("virtio-rng: %s; queue stopped", err->msg);
+			log_warning("virtio-rng: %s; the device needs a reset", err->msg);
 			q->ready = false;
+			broken = virtio_mmio_needs_reset_locked(t);
 			error_release(&err);
 			break;
 		}
@@ -41,6 +42,8 @@ static void rng_notify(struct virtio_mmio *t, unsigned queue)
 		pushed = true;
 	}
 	pthread_mutex_unlock(&t->lock);
+	if (broken)
+		virtio_mmio_raise(t);
 	if (pushed)
 		virtio_mmio_signal_used(t, queue);
 }
