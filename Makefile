@@ -102,15 +102,20 @@ clean:
 -include $(ALL_OBJ:.o=.d)
 
 # Fuzzing (clang with libFuzzer: apt-get install clang libclang-rt-14-dev).
-# `make fuzz FUZZ_SECONDS=60` runs the config fuzzer from its seed corpus.
+# `make fuzz FUZZ_SECONDS=60` runs the config and virtqueue fuzzers.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=undefined
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(LIB_SRC) $(BUILD)/commit.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ tests/fuzz/fuzz_config.c $(LIB_SRC) -lyajl
-fuzz: $(BUILD)/fuzz/fuzz_config
-	@mkdir -p $(BUILD)/fuzz/corpus
+$(BUILD)/fuzz/fuzz_virtq: tests/fuzz/fuzz_virtq.c vmm/virtio/queue.c vmm/memory.c common/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_virtq
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-virtq
 	$(BUILD)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		$(BUILD)/fuzz/corpus tests/data/fixture-bundle tests/fuzz/seeds
+	$(BUILD)/fuzz/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+		$(BUILD)/fuzz/corpus-virtq
 .PHONY: fuzz
