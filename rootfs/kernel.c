@@ -1,6 +1,7 @@
 /* Guest kernel lookup. */
 #include "rootfs/kernel.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -25,10 +26,15 @@ int guest_kernel_version(const uint8_t *image, size_t size, char *out, size_t ou
 		return -1;
 	uint16_t offset = (uint16_t)(image[0x20e] | image[0x20f] << 8);
 	size_t at = 0x200 + (size_t)offset;
-	if (offset == 0 || at >= size)
+	if (offset == 0 || at >= size || !isalnum(image[at]))
 		return -1;
+	/* The version names cache files and module directories: only the
+	 * characters of a release string, so it can never name a path. */
+	static const char allowed[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
 	size_t n = 0;
-	while (at + n < size && n + 1 < out_size && image[at + n] > ' ' && image[at + n] < 0x7f)
+	while (at + n < size && n + 1 < out_size && image[at + n] != '\0' &&
+	       strchr(allowed, image[at + n]) != NULL)
 		n++;
 	if (n == 0)
 		return -1;

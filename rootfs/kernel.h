@@ -19,7 +19,8 @@ int guest_kernel_find(const char *configured, struct guest_kernel *k, struct err
 void guest_kernel_release(struct guest_kernel *k);
 
 /* The version string a bzImage carries (setup header kernel_version);
- * copies its first word into out.  -1 when there is none. */
+ * copies its leading run of [A-Za-z0-9._+-], which must start with a
+ * letter or digit, into out.  -1 when there is none. */
 int guest_kernel_version(const uint8_t *image, size_t size, char *out, size_t out_size);
 
 #endif

@@ -31,6 +31,12 @@ static void test_version_from_header(void **state)
 	memcpy(image + 0x300, "6.1.0-9-amd64 (builder@host) #1 SMP", 36);
 	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), 0);
 	assert_string_equal(v, "6.1.0-9-amd64");
+	/* A hostile version cannot become a path. */
+	memcpy(image + 0x300, "../../etc/x", 12);
+	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), -1);
+	memcpy(image + 0x300, "6.1/../../x", 12);
+	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), 0);
+	assert_string_equal(v, "6.1");
 	/* An offset past the end is not trusted. */
 	image[0x20f] = 0x10;
 	assert_int_equal(guest_kernel_version(image, sizeof(image), v, sizeof(v)), -1);
