@@ -73,6 +73,8 @@ static int open_kvm(struct vm *vm, struct error **err)
 		{KVM_CAP_EXT_CPUID, "EXT_CPUID"},
 		{KVM_CAP_PIT2, "PIT2"},
 		{KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+		{KVM_CAP_IRQFD, "IRQFD"},
+		{KVM_CAP_IOEVENTFD, "IOEVENTFD"},
 	};
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
