@@ -17,7 +17,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o) \
 	   $(BUILD)/tests/tools/vmm_boot.o
 
-.PHONY: all check deps guest-kernel format format-check clean install unit-tests FORCE
+.PHONY: all check deps guest-kernel demo format format-check clean install unit-tests FORCE
 all: $(BUILD)/vrun
 
 # The commit is baked into `vrun --version`; the header changes only when
@@ -73,6 +73,12 @@ deps:
 
 guest-kernel:
 	@tools/guest-kernel $(BUILD)/guest
+
+# The newcomer's demo.  Containers do not run yet (issue 4); until they do,
+# this boots vrun's probe microVM (`vrun check`) where KVM works.
+demo: deps all guest-kernel
+	@echo "make demo: vrun cannot run containers yet; booting its probe microVM instead (vrun check):"
+	@tests/vmhost/run $(BUILD)/vrun --root $(CURDIR)/$(BUILD)/demo-root check
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot
 	@tests/run-all
