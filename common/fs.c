@@ -58,8 +58,9 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
@@ -83,7 +84,7 @@ int fs_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return error_set(err, errno, "create `%s`", tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, tmp, 0);
 		return error_set(err, saved, "write `%s`", name);

@@ -13,6 +13,10 @@
 int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max_size, char **data,
 		    size_t *len, struct error **err);
 
+/* Writes all of data to fd, retrying short writes and EINTR.  Returns 0,
+ * or -1 with errno set. */
+int fs_write_all(int fd, const void *data, size_t len);
+
 /* Writes data to dirfd/name atomically: a temp file in the same directory,
  * fsync, rename over name.  A reader sees the old or the new content. */
 int fs_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

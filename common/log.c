@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/timefmt.h"
 
@@ -61,19 +62,6 @@ void log_close(void)
 bool log_debug_enabled(void)
 {
 	return logger.threshold == LOG_DEBUG;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
 }
 
 static char *record_json(enum log_level level, const char *msg, const char *time)
@@ -131,7 +119,7 @@ static void log_write_file(enum log_level level, const char *msg)
 		record = record_json(level, msg, time);
 	else
 		record = record_text(level, msg, time);
-	write_all(logger.fd, record, strlen(record));
+	fs_write_all(logger.fd, record, strlen(record));
 	free(record);
 }
 
@@ -142,7 +130,7 @@ static void log_write_stderr(enum log_level level, const char *msg)
 				   : asprintf(&line, "vrun: %s: %s\n", level_names[level], msg);
 	if (n < 0)
 		abort();
-	write_all(STDERR_FILENO, line, (size_t)n);
+	fs_write_all(STDERR_FILENO, line, (size_t)n);
 	free(line);
 }
 

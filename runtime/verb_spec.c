@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "oci-spec/config.h"
 #include "runtime/cli.h"
 #include "common/xalloc.h"
@@ -151,8 +152,7 @@ static int write_new_file(const char *bundle, const char *text, struct error **e
 				      path);
 	if (fd < 0)
 		return error_set(err, errno, "spec: create `%s`", path);
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len) {
+	if (fs_write_all(fd, text, strlen(text)) < 0) {
 		int saved = errno;
 		unlink(path);
 		return error_set(err, saved, "spec: write `%s`", path);

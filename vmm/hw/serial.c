@@ -3,8 +3,7 @@
  *   2 IIR / FCR   3 LCR   4 MCR   5 LSR   6 MSR   7 SCR */
 #include "vmm/hw/serial.h"
 
-#include <errno.h>
-#include <unistd.h>
+#include "common/fs.h"
 
 #define LCR_DLAB    0x80
 #define IER_THRI    0x02
@@ -30,12 +29,8 @@ void serial_destroy(struct serial *s)
 
 static void output(struct serial *s, uint8_t byte)
 {
-	if (s->out_fd < 0)
-		return;
-	ssize_t n;
-	do
-		n = write(s->out_fd, &byte, 1);
-	while (n < 0 && errno == EINTR);
+	if (s->out_fd >= 0)
+		fs_write_all(s->out_fd, &byte, 1);
 }
 
 /* The transmitter empties at once; with THRI enabled that is an interrupt. */
