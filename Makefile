@@ -10,7 +10,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-param
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
 LDLIBS := -lyajl -lkmod -larchive -lpthread
 
-LIB_SRC := $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c rootfs/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_SRC := agent/protocol.c $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c vmm/virtio/fs/*.c rootfs/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rootfs/agent_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -37,9 +37,12 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The guest agent: a static PID 1, embedded into vrun (rootfs/agent_blob.S).
-$(BUILD)/agent/vrun-agent: agent/main.c
+# It parses config.json with the same oci-spec code as the runtime.
+AGENT_SRC := $(wildcard agent/*.c) oci-spec/config.c oci-spec/schema.c oci-spec/validate.c \
+	     oci-spec/names.c common/error.c common/fs.c common/json.c
+$(BUILD)/agent/vrun-agent: $(AGENT_SRC) $(wildcard agent/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a
 
 $(BUILD)/rootfs/agent_blob.o: rootfs/agent_blob.S $(BUILD)/agent/vrun-agent
 	@mkdir -p $(@D)

@@ -1,10 +1,12 @@
-/* vrun-agent: PID 1 of the guest, a static program embedded in vrun.
- * This first cut mounts /proc, /sys and /dev, loads the kernel modules the
- * host put in /modules (in the order of /modules/order), and in probe mode
- * (`vrun.probe` on the kernel command line) reports how long the guest took
- * to reach init and which virtio devices bound to a driver, then reboots,
- * which ends the microVM.  Reports go to the kernel log, which the VMM
- * reads from the serial console: lines start with "vrun-agent: ". */
+/* vrun-agent: PID 1 of the guest, a static program embedded in vrun.  It
+ * mounts /proc, /sys and /dev, loads the kernel modules the host put in
+ * /modules (in the order of /modules/order), mounts the virtio-fs shares,
+ * connects to the VMM over vsock and serves it (agent/serve.c).  In probe
+ * mode (`vrun.probe` on the kernel command line) it instead reports how
+ * long the guest took to reach init and which virtio devices bound to a
+ * driver, then reboots, which ends the microVM.  Reports go to the kernel
+ * log, which the VMM reads from the serial console: lines start with
+ * "vrun-agent: ". */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +19,19 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/vm_sockets.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
+#include "agent/protocol.h"
+
 static int kmsg = -1;
+bool agent_debug;
 
 /* Level 3 so that `quiet` (console level 4) still shows it. */
-static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void report(const char *fmt, ...)
+void report(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -38,16 +45,70 @@ static void report(const char *fmt, ...)
 		fprintf(stderr, "%s\n", line + 3);
 }
 
+/* The initramfs is the root mount, which pivot_root cannot leave: put a
+ * bind mount of it over / so the container's pivot_root works. */
+static void root_as_mount(void)
+{
+	if (mkdir("/.root", 0755) < 0 || mount("/", "/.root", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    chdir("/.root") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		report("root bind mount: %s (the container will chroot instead)", strerror(errno));
+}
+
+static void mount_shares(void)
+{
+	static const struct {
+		const char *tag, *target;
+	} shares[] = {{"rootfs", AGENT_ROOTFS}, {"mounts", AGENT_MOUNTS}};
+	mkdir("/run", 0755);
+	mkdir("/run/vrun", 0755);
+	for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++) {
+		mkdir(shares[i].target, 0755);
+		if (mount(shares[i].tag, shares[i].target, "virtiofs", 0, NULL) < 0 && i == 0)
+			report("mount the %s share: %s", shares[i].tag, strerror(errno));
+	}
+}
+
+/* The VMM listens on host port AGENT_PORT for this connection. */
+static int connect_host(void)
+{
+	struct sockaddr_vm addr = {
+		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = AGENT_PORT};
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		report("connect to the host: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
 static void mount_basics(void)
 {
 	static const struct {
 		const char *type, *target;
-	} mounts[] = {{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}};
+	} mounts[] = {
+		{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}, {"devpts", "/dev/pts"}};
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		mkdir(mounts[i].target, 0755);
 		if (mount(mounts[i].type, mounts[i].target, mounts[i].type, 0, NULL) < 0 &&
 		    errno != EBUSY)
 			report("mount %s: %s", mounts[i].target, strerror(errno));
+	}
+}
+
+/* The kernel starts init without standard streams when the initramfs has
+ * no /dev/console: fill 0, 1 and 2 so no socket or pipe lands there (the
+ * container process gets its own streams dup'ed onto them). */
+static void stdio_to_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
 	}
 }
 
@@ -146,7 +207,10 @@ int main(void)
 	struct timespec up;
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	mount_basics();
+	stdio_to_null();
 	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	root_as_mount();
+	agent_debug = cmdline_has("vrun.debug");
 	int loaded = load_modules();
 	if (cmdline_has("vrun.probe")) {
 		report("probe: init at %ld ms of guest uptime, %d modules loaded",
@@ -154,7 +218,15 @@ int main(void)
 		report_devices();
 		report("probe: done");
 	} else {
-		report("only probe mode exists in this build (vrun.probe)");
+		mount_shares();
+		int host = connect_host();
+		if (host >= 0) {
+			char hello[64];
+			int n = snprintf(hello, sizeof(hello), "vrun-agent %ld ms",
+					 up.tv_sec * 1000 + up.tv_nsec / 1000000);
+			agent_write_frame(host, AGENT_HELLO, hello, (size_t)n);
+			agent_serve(host);
+		}
 	}
 	sync();
 	reboot(RB_AUTOBOOT);

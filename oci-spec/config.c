@@ -290,15 +290,16 @@ int oci_config_parse(const char *text, size_t len, const char *name, struct oci_
 	return 0;
 }
 
-int oci_config_load(const char *bundle, struct oci_config *config, struct error **err)
+int oci_config_load_text(const char *bundle, struct oci_config *config, char **text, size_t *len,
+			 struct error **err)
 {
-	cleanup_free char *path = NULL, *text = NULL;
-	size_t len;
+	cleanup_free char *path = NULL;
 
 	memset(config, 0, sizeof(*config));
+	*text = NULL;
 	if (asprintf(&path, "%s/config.json", bundle) < 0)
 		abort();
-	if (fs_read_file_at(AT_FDCWD, path, path, OCI_CONFIG_MAX_SIZE, &text, &len, err) < 0) {
+	if (fs_read_file_at(AT_FDCWD, path, path, OCI_CONFIG_MAX_SIZE, text, len, err) < 0) {
 		if ((*err)->errnum == EFBIG) {
 			error_release(err);
 			return error_set_kind(err, EFBIG, "%s: larger than %u MiB", path,
@@ -306,7 +307,19 @@ int oci_config_load(const char *bundle, struct oci_config *config, struct error 
 		}
 		return -1;
 	}
-	return oci_config_parse(text, len, path, config, err);
+	if (oci_config_parse(*text, *len, path, config, err) < 0) {
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int oci_config_load(const char *bundle, struct oci_config *config, struct error **err)
+{
+	cleanup_free char *text = NULL;
+	size_t len;
+	return oci_config_load_text(bundle, config, &text, &len, err);
 }
 
 char *oci_config_to_json(const struct oci_config *config)
@@ -342,4 +355,15 @@ const char *oci_strmap_get(const struct oci_strmap *map, const char *key)
 		if (strcmp(map->items[i - 1].key, key) == 0)
 			return map->items[i - 1].value;
 	return NULL;
+}
+
+bool oci_mount_is_bind(const struct oci_mount *m)
+{
+	if (m->type != NULL && strcmp(m->type, "bind") == 0)
+		return true;
+	for (size_t i = 0; i < m->options.len; i++)
+		if (strcmp(m->options.items[i], "bind") == 0 ||
+		    strcmp(m->options.items[i], "rbind") == 0)
+			return true;
+	return false;
 }

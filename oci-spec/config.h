@@ -309,6 +309,9 @@ int oci_config_parse(const char *text, size_t len, const char *name, struct oci_
 
 /* Reads BUNDLE/config.json (at most OCI_CONFIG_MAX_SIZE) and parses it. */
 int oci_config_load(const char *bundle, struct oci_config *config, struct error **err);
+/* The same, keeping the text as read (what the agent is sent). */
+int oci_config_load_text(const char *bundle, struct oci_config *config, char **text, size_t *len,
+			 struct error **err);
 
 /* Semantic checks beyond types (versions, names, absolute paths...). */
 int oci_config_validate(const struct oci_config *config, struct error **err);
@@ -318,6 +321,8 @@ char *oci_config_to_json(const struct oci_config *config);
 
 void oci_config_release(struct oci_config *config);
 void oci_mount_release(struct oci_mount *mount);
+/* A bind mount: type "bind", or a "bind"/"rbind" option. */
+bool oci_mount_is_bind(const struct oci_mount *mount);
 void oci_resources_free(struct oci_resources *resources);
 
 /* Lookups used by the runtime. */

@@ -13,6 +13,7 @@ struct vrun_context {
 	bool debug;
 	bool systemd_cgroup;
 	const char *cgroup_manager;
+	int exit_status; /* what vrun exits with, when a verb sets it (-1: 0 or 1) */
 };
 
 typedef int (*command_fn)(struct vrun_context *ctx, int argc, char **argv, struct error **err);
@@ -47,6 +48,9 @@ void cli_print_usage(const char *verb);
 /* Requires exactly `count` positional arguments after the options. */
 int cli_expect_args(int argc, char **argv, int count, const char *what, struct error **err);
 
+int cmd_start(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_run(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_check(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_spec(struct vrun_context *ctx, int argc, char **argv, struct error **err);

@@ -2,9 +2,11 @@
  * main parses the global options, opens the log, runs one verb from the
  * command table, and reports its error once. */
 #include <getopt.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "runtime/cli.h"
@@ -88,9 +90,9 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 	return 0;
 }
 
-static int run(int argc, char **argv, struct error **err)
+static int run(int argc, char **argv, int *exit_status, struct error **err)
 {
-	struct global_options g = {.log_format = LOG_FORMAT_TEXT};
+	struct global_options g = {.log_format = LOG_FORMAT_TEXT, .ctx.exit_status = -1};
 	char default_root[4096];
 
 	if (parse_global(argc, argv, &g, err) < 0)
@@ -117,19 +119,41 @@ static int run(int argc, char **argv, struct error **err)
 	int verb_argc = argc - optind;
 	char **verb_argv = argv + optind;
 	optind = 0; /* glibc: restart getopt for the verb's own argv */
-	return cmd->run(&g.ctx, verb_argc, verb_argv, err);
+	int ret = cmd->run(&g.ctx, verb_argc, verb_argv, err);
+	*exit_status = g.ctx.exit_status;
+	return ret;
+}
+
+/* A caller may start vrun with a standard stream closed; the first file
+ * vrun opens would then become that stream (and, in the VMM, be relayed
+ * to the container as its stdin or stdout). */
+static void stdio_to_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct error *err = NULL;
-	int status = EXIT_SUCCESS;
 
-	if (run(argc, argv, &err) < 0) {
+	stdio_to_null();
+	int status = EXIT_SUCCESS, verb_status = -1;
+
+	if (run(argc, argv, &verb_status, &err) < 0) {
 		log_error_report(err);
 		error_release(&err);
 		status = EXIT_FAILURE;
 	}
+	if (verb_status >= 0)
+		status = verb_status;
 	if (fflush(stdout) != 0)
 		status = EXIT_FAILURE;
 	log_close();

@@ -1,23 +1,14 @@
 /* `vrun create --bundle B [--pid-file P] [--console-socket S] [--no-pivot]
- * [--no-new-keyring] [--preserve-fds N] ID`.  What exists so far: the
- * options, the id, and reading and validating B/config.json.  Booting the
- * microVM comes with the VMM; until then create says so and leaves
- * nothing behind. */
+ * [--no-new-keyring] [--preserve-fds N] ID`: boots the container's microVM
+ * and has its process prepared, then returns (runtime/launch.c). */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "oci-spec/config.h"
 #include "runtime/cli.h"
 #include "runtime/container_id.h"
+#include "runtime/launch.h"
 
-struct create_options {
-	const char *bundle;
-	const char *pid_file;
-	const char *console_socket;
-	int preserve_fds;
-};
-
-static int parse_options(int argc, char **argv, struct create_options *o, struct error **err)
+static int parse_options(int argc, char **argv, struct launch_options *o, struct error **err)
 {
 	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
 	static const struct option options[] = {
@@ -62,19 +53,17 @@ static int parse_options(int argc, char **argv, struct create_options *o, struct
 
 int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 {
-	struct create_options o = {.bundle = "."};
-	struct oci_config config;
+	struct launch_options o = {.bundle = "."};
+	struct container c;
+	int exit_code;
 	int ret = parse_options(argc, argv, &o, err);
 
 	if (ret != 0)
 		return cli_stop(ret);
-	if (container_id_validate(argv[optind], err) < 0)
+	o.id = argv[optind];
+	if (container_id_validate(o.id, err) < 0)
 		return -1;
-	if (oci_config_load(o.bundle, &config, err) < 0)
-		return error_wrap(err, "create %s", argv[optind]);
-	oci_config_release(&config);
-	return error_set_kind(err, ENOSYS,
-			      "create %s: config.json is valid, but booting the microVM is not "
-			      "implemented yet in vrun (README.md lists the state of each verb)",
-			      argv[optind]);
+	ret = launch_container(ctx, &o, &c, &exit_code, err);
+	container_close(&c);
+	return ret < 0 ? error_wrap(err, "create %s", o.id) : 0;
 }

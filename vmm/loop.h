@@ -19,13 +19,22 @@ struct event_loop {
 	int stop_fd; /* eventfd: wakes the thread to stop */
 	pthread_t thread;
 	bool running;
+	pthread_mutex_t lock;	    /* guards the watches list */
 	struct loop_watch *watches; /* owned; freed by loop_destroy */
 };
 
 int loop_init(struct event_loop *loop, struct error **err);
-/* Calls handler(opaque, events) on the loop thread when fd is ready. */
+/* Calls handler(opaque, events) on the loop thread when fd is ready.
+ * `watch`, when not NULL, receives a handle for loop_modify/loop_unwatch. */
 int loop_watch(struct event_loop *loop, int fd, uint32_t events, loop_handler handler, void *opaque,
 	       struct error **err);
+int loop_watch_handle(struct event_loop *loop, int fd, uint32_t events, loop_handler handler,
+		      void *opaque, struct loop_watch **watch, struct error **err);
+/* Changes the events a watch waits for. */
+int loop_modify(struct event_loop *loop, struct loop_watch *watch, uint32_t events);
+/* Stops watching (the fd stays open; the caller closes it).  Safe from
+ * inside a handler: no handler runs for it again. */
+void loop_unwatch(struct event_loop *loop, struct loop_watch *watch);
 int loop_start(struct event_loop *loop, struct error **err);
 /* Stops the thread (if started) and waits for it. */
 void loop_stop(struct event_loop *loop);

@@ -183,7 +183,7 @@ static void close_eventfds(struct virtio_mmio *t)
 }
 
 static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *device,
-		      struct error **err)
+		      struct virtio_mmio **added, struct error **err)
 {
 	if (vm->nr_virtio == VIRTIO_MMIO_MAX_DEVICES)
 		return error_set_kind(err, ENOSPC, "no room for %s", ops->name);
@@ -192,14 +192,47 @@ static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *
 	virtio_mmio_init(t, ops, device, &vm->mem, LAYOUT_VIRTIO_MMIO + i * VIRTIO_MMIO_SIZE,
 			 LAYOUT_VIRTIO_IRQ + i, pulse_irq, vm);
 	vm->nr_virtio++;
+	if (added != NULL)
+		*added = t;
 	struct bus_device dev = virtio_mmio_bus_device(t);
 	if (bus_register(&vm->mmio, &dev, err) < 0)
 		return -1;
 	return wire_eventfds(vm, t, err);
 }
 
-static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
+static int add_shares(struct vm *vm, const struct vm_config *c, struct error **err)
 {
+	if (c->nr_shares > VM_MAX_SHARES)
+		return error_set_kind(err, EINVAL, "%u shares: at most %d", c->nr_shares,
+				      VM_MAX_SHARES);
+	for (unsigned i = 0; i < c->nr_shares; i++) {
+		const struct vm_share *share = &c->shares[i];
+		struct virtio_fs *fs = &vm->fs[i];
+		struct virtio_mmio *t;
+		if (virtio_fs_init(fs, share->tag, share->path, share->read_only, err) < 0)
+			return -1;
+		vm->nr_fs = i + 1;
+		if (add_virtio(vm, &virtio_fs_ops, fs, &t, err) < 0 ||
+		    virtio_fs_start(fs, t, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_vsock(struct vm *vm, const char *path, struct error **err)
+{
+	struct virtio_mmio *t;
+	if (vsock_init(&vm->vsock, path, err) < 0)
+		return -1;
+	vm->has_vsock = true;
+	if (add_virtio(vm, &virtio_vsock_ops, &vm->vsock, &t, err) < 0)
+		return -1;
+	return vsock_attach(&vm->vsock, t, &vm->loop, err);
+}
+
+static int setup_devices(struct vm *vm, const struct vm_config *c, struct error **err)
+{
+	int serial_fd = c->serial_fd;
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";
 	serial_init(&vm->serial, serial_fd, pulse_irq, vm);
@@ -212,7 +245,11 @@ static int setup_devices(struct vm *vm, int serial_fd, struct error **err)
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (bus_register(&vm->pio, &devices[i], err) < 0)
 			return -1;
-	return add_virtio(vm, &virtio_rng_ops, NULL, err);
+	if (add_virtio(vm, &virtio_rng_ops, NULL, NULL, err) < 0)
+		return -1;
+	if (c->vsock_path != NULL && add_vsock(vm, c->vsock_path, err) < 0)
+		return -1;
+	return add_shares(vm, c, err);
 }
 
 static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
@@ -293,7 +330,7 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 		goto fail;
 	}
 	if (open_kvm(vm, err) < 0 || setup_irqchip(vm, err) < 0 ||
-	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c->serial_fd, err) < 0 ||
+	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c, err) < 0 ||
 	    load_guest(vm, c, &boot, err) < 0 || create_vcpus(vm, c->vcpus, &boot, err) < 0)
 		goto fail;
 	log_debug("vm: %llu MiB, %u vcpus, kernel entry 0x%llx, initrd at 0x%llx",
@@ -332,6 +369,12 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	vm->nr_vcpus = 0;
 	loop_destroy(&vm->loop);
+	for (unsigned i = 0; i < vm->nr_fs; i++)
+		virtio_fs_destroy(&vm->fs[i]);
+	vm->nr_fs = 0;
+	if (vm->has_vsock)
+		vsock_destroy(&vm->vsock);
+	vm->has_vsock = false;
 	for (unsigned i = 0; i < vm->nr_virtio; i++) {
 		close_eventfds(&vm->virtio[i]);
 		virtio_mmio_destroy(&vm->virtio[i]);

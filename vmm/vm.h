@@ -16,10 +16,13 @@
 #include "vmm/hw/serial.h"
 #include "vmm/loop.h"
 #include "vmm/memory.h"
+#include "vmm/virtio/fs/device.h"
 #include "vmm/virtio/mmio.h"
+#include "vmm/virtio/vsock.h"
 
 #define VM_MAX_VCPUS		32
 #define VIRTIO_MMIO_MAX_DEVICES 8
+#define VM_MAX_SHARES		4
 
 enum vm_exit {
 	VM_RUNNING = 0,
@@ -35,7 +38,13 @@ struct vm_config {
 	const char *kernel; /* bzImage path */
 	const char *initrd; /* NULL for none */
 	const char *cmdline;
-	int serial_fd; /* where the guest's ttyS0 output goes; -1 drops it */
+	int serial_fd;		/* where the guest's ttyS0 output goes; -1 drops it */
+	const char *vsock_path; /* the vsock device's host socket; NULL for none */
+	struct vm_share {
+		const char *tag, *path;
+		bool read_only;
+	} shares[VM_MAX_SHARES]; /* virtio-fs exports */
+	unsigned nr_shares;
 };
 
 struct vcpu {
@@ -60,6 +69,10 @@ struct vm {
 	struct event_loop loop;
 	struct virtio_mmio virtio[VIRTIO_MMIO_MAX_DEVICES];
 	unsigned nr_virtio;
+	struct vsock_device vsock;
+	bool has_vsock;
+	struct virtio_fs fs[VM_MAX_SHARES];
+	unsigned nr_fs;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	_Atomic int exit;      /* enum vm_exit; the first reason wins */

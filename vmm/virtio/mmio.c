@@ -89,6 +89,13 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 		return t->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION:
 		return t->config_generation;
+	case VIRTIO_MMIO_SHM_LEN_LOW:
+	case VIRTIO_MMIO_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_SHM_BASE_LOW:
+	case VIRTIO_MMIO_SHM_BASE_HIGH:
+		/* No shared memory regions (virtio 1.2 §4.2.2: a length of all
+		 * ones means the selected region does not exist). */
+		return 0xffffffffu;
 	default:
 		return 0;
 	}

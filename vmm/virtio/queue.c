@@ -178,6 +178,11 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct error **err)
 	return walk_chain(q, c, err) < 0 ? -1 : 1;
 }
 
+void virtq_unpop(struct virtq *q)
+{
+	q->last_avail--;
+}
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
 	struct vring_used_elem elem = {.id = head, .len = written};

@@ -52,6 +52,10 @@ void virtq_reset(struct virtq *q);
  * stop using the queue. */
 int virtq_pop(struct virtq *q, struct virtq_chain *chain, struct error **err);
 
+/* Puts back the chain just popped, untouched (the device found it had
+ * nothing to put in it after all). */
+void virtq_unpop(struct virtq *q);
+
 /* Returns the chain to the driver with `written` bytes written. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 

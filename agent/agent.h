@@ -1,0 +1,48 @@
+/* Inside the agent (the guest's PID 1): what its parts share. */
+#ifndef VRUN_AGENT_AGENT_H
+#define VRUN_AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "oci-spec/config.h"
+
+#define AGENT_ROOTFS "/run/vrun/rootfs" /* the `rootfs` share */
+#define AGENT_MOUNTS "/run/vrun/mounts" /* the `mounts` share: bind sources by mount index */
+
+/* A line in the guest kernel log (the VMM's vmm.log), "vrun-agent: ...". */
+void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Set by `vrun.debug` on the kernel command line (vrun --debug). */
+extern bool agent_debug;
+#define debug(...)                                                                                 \
+	do {                                                                                       \
+		if (agent_debug)                                                                   \
+			report(__VA_ARGS__);                                                       \
+	} while (0)
+
+/* What a failed step tells the host: the message and the exit code a
+ * caller should use (127 not found, 126 not executable, 1 otherwise). */
+struct agent_failure {
+	int exit_code;
+	char msg[512];
+};
+
+void failure_set(struct agent_failure *f, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Starts the container's init process in new PID, mount, UTS and IPC
+ * namespaces with `stdio` as its standard streams; it prepares everything
+ * (mounts, root, devices, user) and waits on `*sync` for the start.  0 and
+ * the pid once it is prepared; -1 and `f` when it could not be. */
+pid_t container_create(const struct oci_config *config, const int stdio[3], int *sync,
+		       struct agent_failure *f);
+/* Lets the prepared process exec; 0 once it has, -1 and `f` when the exec
+ * failed (the process then exits). */
+int container_start(int sync, struct agent_failure *f);
+
+/* Serves the host until the guest ends; `host` is the connection the agent
+ * made to the VMM. */
+void agent_serve(int host);
+
+#endif

@@ -1,0 +1,457 @@
+/* The container's init process: cloned into new PID, mount, UTS and IPC
+ * namespaces (so it is PID 1 of its own, as under runc), it mounts what
+ * config.json asks for inside the `rootfs` share, pivots into it, makes
+ * the default devices, takes the process's user, rlimits, umask and cwd,
+ * finds its executable, then reports ready and waits for the start.
+ *
+ * It talks to the agent over a socketpair: "R" when ready, "E<code>:<msg>"
+ * for a failure; the agent sends "S" to start, and a successful exec shows
+ * as EOF (the socket is close-on-exec). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+void failure_set(struct agent_failure *f, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+	f->exit_code = exit_code;
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* In the child: report and end. */
+static void __attribute__((noreturn)) fail(int sync, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(int sync, int code, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	int n = snprintf(msg, sizeof(msg), "E%d:", code);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (send(sync, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+		report("container: %s", msg);
+	_exit(code);
+}
+
+struct mount_flag {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+};
+
+static const struct mount_flag mount_flags[] = {
+	{"ro", false, MS_RDONLY},
+	{"rw", true, MS_RDONLY},
+	{"nosuid", false, MS_NOSUID},
+	{"suid", true, MS_NOSUID},
+	{"nodev", false, MS_NODEV},
+	{"dev", true, MS_NODEV},
+	{"noexec", false, MS_NOEXEC},
+	{"exec", true, MS_NOEXEC},
+	{"sync", false, MS_SYNCHRONOUS},
+	{"async", true, MS_SYNCHRONOUS},
+	{"dirsync", false, MS_DIRSYNC},
+	{"remount", false, MS_REMOUNT},
+	{"mand", false, MS_MANDLOCK},
+	{"nomand", true, MS_MANDLOCK},
+	{"noatime", false, MS_NOATIME},
+	{"atime", true, MS_NOATIME},
+	{"nodiratime", false, MS_NODIRATIME},
+	{"diratime", true, MS_NODIRATIME},
+	{"relatime", false, MS_RELATIME},
+	{"norelatime", true, MS_RELATIME},
+	{"strictatime", false, MS_STRICTATIME},
+	{"nostrictatime", true, MS_STRICTATIME},
+	{"bind", false, MS_BIND},
+	{"rbind", false, MS_BIND | MS_REC},
+};
+
+static const struct mount_flag propagation_flags[] = {
+	{"private", false, MS_PRIVATE},	      {"rprivate", false, MS_PRIVATE | MS_REC},
+	{"shared", false, MS_SHARED},	      {"rshared", false, MS_SHARED | MS_REC},
+	{"slave", false, MS_SLAVE},	      {"rslave", false, MS_SLAVE | MS_REC},
+	{"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
+};
+
+static const struct mount_flag *find_flag(const struct mount_flag *table, size_t n,
+					  const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+struct mount_plan {
+	unsigned long flags, propagation;
+	char data[1024];
+};
+
+static void plan_mount(const struct oci_mount *m, struct mount_plan *p)
+{
+	size_t n_flags = sizeof(mount_flags) / sizeof(mount_flags[0]);
+	size_t n_prop = sizeof(propagation_flags) / sizeof(propagation_flags[0]);
+	size_t used = 0;
+	*p = (struct mount_plan){0};
+	for (size_t i = 0; i < m->options.len; i++) {
+		const char *o = m->options.items[i];
+		const struct mount_flag *f = find_flag(mount_flags, n_flags, o);
+		const struct mount_flag *prop = find_flag(propagation_flags, n_prop, o);
+		if (f != NULL && f->clear)
+			p->flags &= ~f->flag;
+		else if (f != NULL)
+			p->flags |= f->flag;
+		else if (prop != NULL)
+			p->propagation = prop->flag;
+		else if (used + strlen(o) + 2 < sizeof(p->data))
+			used += (size_t)sprintf(p->data + used, "%s%s", used > 0 ? "," : "", o);
+	}
+}
+
+/* mkdir -p of `path` (absolute, inside the new root); the last component
+ * is made a file when `file` is set. */
+static int make_path(const char *path, bool file)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (file) {
+		int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0 && errno != EEXIST && errno != EISDIR)
+			return -1;
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void do_mount(int sync, const struct oci_mount *m, size_t index)
+{
+	struct mount_plan p;
+	char target[4096], source[256];
+	const char *src = m->source != NULL ? m->source : "none";
+	const char *type = m->type;
+	struct stat st;
+
+	plan_mount(m, &p);
+	snprintf(target, sizeof(target), "%s%s", AGENT_ROOTFS, m->destination);
+	bool bind = oci_mount_is_bind(m);
+	if (bind) {
+		p.flags |= MS_BIND;
+		snprintf(source, sizeof(source), "%s/%zu", AGENT_MOUNTS, index);
+		src = source;
+		type = NULL;
+	} else if (type != NULL && strcmp(type, "cgroup") == 0) {
+		type = "cgroup2"; /* the guest has the unified hierarchy only */
+		src = "cgroup2";
+	}
+	bool file = bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
+	if (make_path(target, file) < 0)
+		fail(sync, 1, "mount %s: create mount point: %s", m->destination, strerror(errno));
+	unsigned long flags = p.flags & ~(MS_RDONLY | MS_REMOUNT);
+	if (mount(src, target, type, bind ? flags : p.flags, p.data[0] ? p.data : NULL) < 0) {
+		if (type != NULL && strcmp(type, "cgroup2") == 0) {
+			report("container: mount %s: %s (skipped)", m->destination,
+			       strerror(errno));
+			return;
+		}
+		fail(sync, 1, "mount %s on %s: %s", src, m->destination, strerror(errno));
+	}
+	/* A bind mount takes its flags on a remount. */
+	if (bind && (p.flags & ~(MS_BIND | MS_REC)) != 0 &&
+	    mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | (p.flags & ~MS_REC), NULL) < 0)
+		fail(sync, 1, "remount %s: %s", m->destination, strerror(errno));
+	if (p.propagation != 0 && mount(NULL, target, NULL, p.propagation, NULL) < 0)
+		fail(sync, 1, "mount propagation of %s: %s", m->destination, strerror(errno));
+}
+
+static void make_devices(void)
+{
+	static const struct {
+		const char *name;
+		unsigned major, minor;
+	} devices[] = {
+		{"null", 1, 3},	  {"zero", 1, 5},    {"full", 1, 7},
+		{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+	};
+	static const struct {
+		const char *name, *target;
+	} links[] = {
+		{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+		{"ptmx", "pts/ptmx"},	       {"core", "/proc/kcore"},
+	};
+	char path[256];
+	mkdir(AGENT_ROOTFS "/dev", 0755);
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		snprintf(path, sizeof(path), "%s/dev/%s", AGENT_ROOTFS, devices[i].name);
+		if (mknod(path, S_IFCHR | 0666, makedev(devices[i].major, devices[i].minor)) < 0 &&
+		    errno != EEXIST)
+			report("container: mknod /dev/%s: %s", devices[i].name, strerror(errno));
+		else
+			chmod(path, 0666);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/dev/%s", AGENT_ROOTFS, links[i].name);
+		if (symlink(links[i].target, path) < 0 && errno != EEXIST)
+			report("container: /dev/%s: %s", links[i].name, strerror(errno));
+	}
+}
+
+/* Into the rootfs: pivot_root where the agent's root allows it (it made
+ * its own root a mount for that), moving the mount over / otherwise. */
+static void enter_root(int sync)
+{
+	if (chdir(AGENT_ROOTFS) < 0)
+		fail(sync, 1, "rootfs: %s", strerror(errno));
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH) < 0)
+			fail(sync, 1, "detach the old root: %s", strerror(errno));
+	} else {
+		report("container: pivot_root: %s; moving the root over / instead",
+		       strerror(errno));
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0)
+			fail(sync, 1, "enter the rootfs: %s", strerror(errno));
+	}
+	if (chdir("/") < 0)
+		fail(sync, 1, "chdir /: %s", strerror(errno));
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{"RLIMIT_AS", RLIMIT_AS},
+	{"RLIMIT_CORE", RLIMIT_CORE},
+	{"RLIMIT_CPU", RLIMIT_CPU},
+	{"RLIMIT_DATA", RLIMIT_DATA},
+	{"RLIMIT_FSIZE", RLIMIT_FSIZE},
+	{"RLIMIT_LOCKS", RLIMIT_LOCKS},
+	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+	{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+	{"RLIMIT_NICE", RLIMIT_NICE},
+	{"RLIMIT_NOFILE", RLIMIT_NOFILE},
+	{"RLIMIT_NPROC", RLIMIT_NPROC},
+	{"RLIMIT_RSS", RLIMIT_RSS},
+	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+	{"RLIMIT_RTTIME", RLIMIT_RTTIME},
+	{"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+	{"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+static void set_rlimits(int sync, const struct oci_process *p)
+{
+	for (size_t i = 0; i < p->rlimits.len; i++) {
+		const struct oci_rlimit *r = &p->rlimits.items[i];
+		size_t j;
+		for (j = 0; j < sizeof(rlimit_names) / sizeof(rlimit_names[0]); j++)
+			if (strcmp(rlimit_names[j].name, r->type) == 0)
+				break;
+		if (j == sizeof(rlimit_names) / sizeof(rlimit_names[0]))
+			fail(sync, 1, "rlimit %s: unknown", r->type);
+		struct rlimit lim = {r->soft, r->hard};
+		if (setrlimit(rlimit_names[j].resource, &lim) < 0)
+			fail(sync, 1, "rlimit %s: %s", r->type, strerror(errno));
+	}
+}
+
+static void set_user(int sync, const struct oci_user *u)
+{
+	gid_t groups[256];
+	size_t n = u->additional_gids.len < 256 ? u->additional_gids.len : 256;
+	for (size_t i = 0; i < n; i++)
+		groups[i] = u->additional_gids.items[i];
+	if (setgroups(n, groups) < 0)
+		fail(sync, 1, "setgroups: %s", strerror(errno));
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		fail(sync, 1, "setgid %u: %s", u->gid, strerror(errno));
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		fail(sync, 1, "setuid %u: %s", u->uid, strerror(errno));
+	if (u->umask.set)
+		umask((mode_t)u->umask.value & 0777);
+}
+
+static const char *env_get(const struct oci_strings *env, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < env->len; i++)
+		if (strncmp(env->items[i], name, len) == 0 && env->items[i][len] == '=')
+			return env->items[i] + len + 1;
+	return NULL;
+}
+
+/* The executable as execve wants it: args[0] itself when it has a slash,
+ * else the first match along $PATH (of the process's environment). */
+static void find_executable(int sync, const struct oci_process *p, char *out, size_t size)
+{
+	const char *name = p->args.items[0];
+	if (strchr(name, '/') != NULL) {
+		snprintf(out, size, "%s", name);
+		if (access(out, F_OK) < 0)
+			fail(sync, 127, "exec: \"%s\": stat %s: no such file or directory", name,
+			     name);
+		if (access(out, X_OK) < 0)
+			fail(sync, 126, "exec: \"%s\": permission denied", name);
+		return;
+	}
+	const char *path = env_get(&p->env, "PATH");
+	char dirs[4096];
+	snprintf(dirs, sizeof(dirs), "%s", path != NULL ? path : DEFAULT_PATH);
+	bool denied = false;
+	for (char *save, *dir = strtok_r(dirs, ":", &save); dir != NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+		snprintf(out, size, "%s/%s", *dir != '\0' ? dir : ".", name);
+		if (stat(out, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (access(out, X_OK) == 0)
+			return;
+		denied = true;
+	}
+	if (denied)
+		fail(sync, 126, "exec: \"%s\": permission denied", name);
+	fail(sync, 127, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static void __attribute__((noreturn))
+init_main(const struct oci_config *c, const int stdio[3], int sync)
+{
+	const struct oci_process *p = c->process;
+	char exe[4096], go;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(sync, 1, "make / private: %s", strerror(errno));
+	for (size_t i = 0; i < c->mounts.len; i++)
+		do_mount(sync, &c->mounts.items[i], i);
+	make_devices();
+	if (c->hostname != NULL && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		fail(sync, 1, "sethostname: %s", strerror(errno));
+	enter_root(sync);
+	if (c->root != NULL && c->root->readonly &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		fail(sync, 1, "remount / read-only: %s", strerror(errno));
+	/* Above 2 first, so that no dup2 overwrites a stream still to come. */
+	int high[3];
+	for (int i = 0; i < 3; i++)
+		if ((high[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			fail(sync, 1, "stdio: %s", strerror(errno));
+	for (int i = 0; i < 3; i++)
+		if (dup2(high[i], i) < 0)
+			fail(sync, 1, "stdio: %s", strerror(errno));
+	set_rlimits(sync, p);
+	set_user(sync, &p->user);
+	if (chdir(p->cwd) < 0)
+		fail(sync, 1, "chdir to cwd (\"%s\") set in config.json failed: %s", p->cwd,
+		     strerror(errno));
+	find_executable(sync, p, exe, sizeof(exe));
+	debug("container: prepared, %s is next", exe);
+	if (send(sync, "R", 1, MSG_NOSIGNAL) != 1 || recv(sync, &go, 1, 0) != 1 || go != 'S')
+		_exit(1); /* the agent gave up on us */
+	debug("container: started");
+	/* Signals the agent ignored or blocked are the container's again. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execve(exe, p->args.items, p->env.items);
+	int code = errno == ENOENT ? 127 : 126;
+	fail(sync, code, "exec %s: %s", exe, strerror(errno));
+}
+
+/* The child's answer: "R", or "E<code>:<message>". */
+static int read_answer(int sync, struct agent_failure *f, bool eof_ok)
+{
+	char msg[600];
+	ssize_t n;
+	while ((n = recv(sync, msg, sizeof(msg) - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n == 0 && eof_ok)
+		return 0;
+	if (n <= 0) {
+		failure_set(f, 1, "container process ended while being prepared");
+		return -1;
+	}
+	msg[n] = '\0';
+	if (msg[0] == 'R')
+		return 0;
+	int code = 1, skip = 0;
+	if (sscanf(msg, "E%d:%n", &code, &skip) < 1 || skip == 0)
+		skip = 0;
+	failure_set(f, code, "%s", msg + skip);
+	return -1;
+}
+
+pid_t container_create(const struct oci_config *c, const int stdio[3], int *sync,
+		       struct agent_failure *f)
+{
+	int pair[2];
+	if (c->process == NULL || c->process->args.len == 0) {
+		failure_set(f, 1, "config.json has no process to run");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		failure_set(f, 1, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	/* A raw clone acts as fork; the agent has one thread. */
+	long pid = syscall(SYS_clone,
+			   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL,
+			   NULL, NULL, NULL);
+	if (pid < 0) {
+		failure_set(f, 1, "clone: %s", strerror(errno));
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pair[0]);
+		init_main(c, stdio, pair[1]);
+	}
+	close(pair[1]);
+	*sync = pair[0];
+	if (read_answer(*sync, f, false) < 0) {
+		close(*sync);
+		waitpid((pid_t)pid, NULL, 0);
+		return -1;
+	}
+	return (pid_t)pid;
+}
+
+int container_start(int sync, struct agent_failure *f)
+{
+	if (send(sync, "S", 1, MSG_NOSIGNAL) != 1) {
+		failure_set(f, 1, "container process is gone");
+		return -1;
+	}
+	return read_answer(sync, f, true);
+}

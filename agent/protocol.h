@@ -1,0 +1,92 @@
+/* The host ↔ agent protocol, spoken over vsock stream connections to the
+ * agent's port (AGENT_PORT).  Every message is a frame: a little-endian
+ * header (payload length, type) and the payload.  A connection whose first
+ * frame is STDIO becomes a raw byte stream for one standard stream of one
+ * process; any other connection carries requests, each answered by OK or
+ * ERROR (and WAIT, later, by EXIT).  The agent's own first connection to
+ * the host (host port AGENT_PORT, which the VMM serves) starts with HELLO
+ * and is where the VMM creates the container and learns its exit.
+ *
+ *   CREATE  config.json text         → OK once the process is prepared
+ *   START                            → OK once it has exec'd
+ *   SIGNAL  struct agent_signal      → OK
+ *   EXEC    token NUL process JSON   → OK once it has exec'd
+ *   RESIZE  struct agent_resize + token
+ *   PS                               → OK with the pids, a u32 array
+ *   WAIT    token                    → EXIT struct agent_exit
+ *   STDIO   struct agent_stdio + token (then raw bytes)
+ *   ERROR   struct agent_error + message
+ *
+ * Tokens name processes: "init" for the container process, a caller-chosen
+ * string for each exec.  Both ends check every length. */
+#ifndef VRUN_AGENT_PROTOCOL_H
+#define VRUN_AGENT_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENT_PORT	  1024
+#define AGENT_MAX_PAYLOAD (16u << 20)
+#define AGENT_TOKEN_MAX	  64
+#define AGENT_INIT_TOKEN  "init"
+
+enum agent_message {
+	AGENT_HELLO = 1,
+	AGENT_OK,
+	AGENT_ERROR,
+	AGENT_CREATE,
+	AGENT_START,
+	AGENT_SIGNAL,
+	AGENT_EXEC,
+	AGENT_RESIZE,
+	AGENT_PS,
+	AGENT_WAIT,
+	AGENT_EXIT,
+	AGENT_STDIO,
+};
+
+enum agent_stream {
+	AGENT_STDIN = 0,
+	AGENT_STDOUT = 1,
+	AGENT_STDERR = 2,
+	AGENT_TTY = 3, /* both ways, for a process with a terminal */
+};
+
+struct agent_frame_header {
+	uint32_t length;
+	uint32_t type;
+};
+
+struct agent_signal {
+	int32_t signo;
+	uint32_t all; /* every process of the container, not only init */
+};
+
+struct agent_resize {
+	uint16_t rows, cols;
+};
+
+struct agent_stdio {
+	uint32_t stream; /* enum agent_stream */
+};
+
+/* exit_code: what the caller should exit with when it gives up (127 for a
+ * missing executable, 126 for one it may not run, 1 otherwise). */
+struct agent_error {
+	int32_t exit_code;
+};
+
+struct agent_exit {
+	int32_t status; /* exit code, or 128 + signal */
+};
+
+/* Blocking frame I/O on a stream fd.  agent_read_frame allocates the
+ * payload (NUL-terminated, for text) and returns its length, or -1 with
+ * errno (EPROTO for a frame longer than max, ECONNRESET for EOF). */
+int agent_write_frame(int fd, uint32_t type, const void *payload, size_t len);
+int agent_write_frame2(int fd, uint32_t type, const void *a, size_t a_len, const void *b,
+		       size_t b_len);
+ssize_t agent_read_frame(int fd, uint32_t *type, char **payload, size_t max);
+
+#endif

@@ -1,0 +1,41 @@
+/* Kernel lookup and initramfs cache for container VMs. */
+#include "runtime/guest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "rootfs/initramfs.h"
+
+static const char *const container_modules[] = {"virtio_mmio", "virtiofs",
+						"vmw_vsock_virtio_transport"};
+
+int guest_image_prepare(const char *root, const char *kernel, struct guest_image *g,
+			struct error **err)
+{
+	cleanup_free char *cache = NULL;
+	*g = (struct guest_image){0};
+	if (guest_kernel_find(kernel, &g->kernel, err) < 0)
+		return -1;
+	struct initramfs_spec spec = {
+		.kernel_version = g->kernel.version,
+		.modules_dir = g->kernel.modules_dir,
+		.modules = container_modules,
+		.nr_modules = sizeof(container_modules) / sizeof(container_modules[0]),
+	};
+	spec.agent = initramfs_agent(&spec.agent_size);
+	if (asprintf(&cache, "%s/cache", root) < 0)
+		abort();
+	if (initramfs_get(cache, &spec, &g->initramfs, err) < 0) {
+		guest_image_release(g);
+		return -1;
+	}
+	return 0;
+}
+
+void guest_image_release(struct guest_image *g)
+{
+	guest_kernel_release(&g->kernel);
+	free(g->initramfs);
+	g->initramfs = NULL;
+}

@@ -1,0 +1,214 @@
+/* create: fork the VMM, wait for its word, write the record. */
+#include "runtime/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/protocol.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "common/timefmt.h"
+#include "common/xalloc.h"
+#include "oci-spec/config.h"
+#include "runtime/agent_client.h"
+#include "runtime/container.h"
+#include "runtime/guest.h"
+#include "runtime/supervisor.h"
+
+#define LOG_TAIL 1500
+
+static char *state_dir(const char *root, const char *id)
+{
+	char *dir;
+	if (asprintf(&dir, "%s/%s", root, id) < 0)
+		abort();
+	return dir;
+}
+
+/* The end of vmm.log, for errors where the guest itself went wrong. */
+static void log_tail(const char *dir, char *out, size_t size)
+{
+	char path[PATH_MAX];
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, VMM_LOG);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
+	ssize_t n = pread(fd, out, size - 1, from);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* The VMM's word: "R", or "E<code>:<message>", or nothing if it died. */
+static int wait_created(int sync, pid_t pid, const char *dir, int *exit_code, struct error **err)
+{
+	char msg[4096];
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof(msg) - 1 && ((n = read(sync, msg + len, sizeof(msg) - 1 - len)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	msg[len] = '\0';
+	if (len > 0 && msg[0] == 'R')
+		return 0;
+	waitpid(pid, NULL, 0);
+	int code = 1, skip = 0;
+	if (len > 0 && sscanf(msg, "E%d:%n", &code, &skip) >= 1 && skip > 0) {
+		*exit_code = code;
+		int errnum = code == 127 ? ENOENT : code == 126 ? EACCES : EIO;
+		return error_set_kind(err, errnum, "%s", msg + skip);
+	}
+	char tail[LOG_TAIL];
+	log_tail(dir, tail, sizeof(tail));
+	return error_set_kind(err, EIO, "the VMM exited before the container was created%s%s",
+			      tail[0] ? "; the end of its log:\n" : "", tail);
+}
+
+static int write_record(struct container *c, pid_t pid, const char *bundle,
+			const struct oci_config *config, struct error **err)
+{
+	char created[TIMEFMT_SIZE];
+	struct oci_state *s = &c->record.state;
+	timefmt_now(true, created);
+	s->oci_version = xstrdup(OCI_SPEC_VERSION);
+	s->id = xstrdup(c->id);
+	s->status = xstrdup(STATUS_CREATED);
+	s->pid = pid;
+	s->bundle = xstrdup(bundle);
+	s->created = xstrdup(created);
+	s->owner = xstrdup("");
+	if (!proc_start_time(pid, &c->record.pid_start_time))
+		return error_set_kind(err, ESRCH, "the VMM (pid %d) exited", (int)pid);
+	return container_write_record(c, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct error **err)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%d", (int)pid);
+	if (fs_write_file_atomic(AT_FDCWD, path, text, (size_t)n, 0644, err) < 0)
+		return error_wrap(err, "pid file");
+	return 0;
+}
+
+static pid_t fork_vmm(const struct supervisor_config *sc, struct container *c, int sync[2],
+		      struct error **err)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return error_set(err, errno, "fork the VMM");
+	if (pid == 0) {
+		/* The lock belongs to this command, not to the VMM. */
+		close(c->lockfd);
+		close(sync[0]);
+		_exit(supervisor_run(sc));
+	}
+	close(sync[1]);
+	return pid;
+}
+
+static int launch(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
+		  int *exit_code, struct error **err)
+{
+	cleanup_free char *text = NULL, *dir = state_dir(ctx->root, o->id);
+	char bundle[PATH_MAX];
+	size_t len;
+	struct oci_config config;
+	struct guest_image guest;
+	int sync[2];
+
+	if (oci_config_load_text(o->bundle, &config, &text, &len, err) < 0)
+		return -1;
+	if (realpath(o->bundle, bundle) == NULL) {
+		oci_config_release(&config);
+		return error_set(err, errno, "bundle %s", o->bundle);
+	}
+	if (config.process != NULL && config.process->terminal) {
+		oci_config_release(&config);
+		return error_set_kind(
+			err, ENOTSUP,
+			"process.terminal: terminals are not implemented yet in vrun");
+	}
+	if (guest_image_prepare(ctx->root, NULL, &guest, err) < 0) {
+		oci_config_release(&config);
+		return -1;
+	}
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		oci_config_release(&config);
+		guest_image_release(&guest);
+		return error_set(err, errno, "pipe");
+	}
+	struct supervisor_config sc = {
+		.id = o->id,
+		.state_dir = dir,
+		.bundle = bundle,
+		.config = &config,
+		.config_text = text,
+		.config_len = len,
+		.guest = &guest,
+		.sync_fd = sync[1],
+	};
+	pid_t pid = fork_vmm(&sc, c, sync, err);
+	int ret = pid < 0 ? -1 : wait_created(sync[0], pid, dir, exit_code, err);
+	close(sync[0]);
+	if (pid < 0)
+		close(sync[1]);
+	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0 &&
+	    o->pid_file != NULL)
+		ret = write_pid_file(o->pid_file, pid, err);
+	if (ret < 0 && pid > 0 && c->record.state.pid > 0)
+		container_kill_vmm(c, &(struct error *){NULL});
+	else if (ret < 0 && pid > 0)
+		kill(pid, SIGKILL);
+	oci_config_release(&config);
+	guest_image_release(&guest);
+	return ret;
+}
+
+int launch_container(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
+		     int *exit_code, struct error **err)
+{
+	*exit_code = 1;
+	if (container_make(ctx->root, o->id, c, err) < 0)
+		return -1;
+	if (launch(ctx, o, c, exit_code, err) == 0)
+		return 0;
+	if (log_debug_enabled()) {
+		cleanup_free char *dir = state_dir(ctx->root, o->id);
+		char tail[LOG_TAIL * 4];
+		log_tail(dir, tail, sizeof(tail));
+		log_debug("create %s failed; the end of %s/%s:\n%s", o->id, dir, VMM_LOG, tail);
+	}
+	struct error *ignored = NULL;
+	container_remove_dir(c, &ignored);
+	error_release(&ignored);
+	return -1;
+}
+
+int start_container(struct container *c, const char *root, struct error **err)
+{
+	cleanup_free char *dir = state_dir(root, c->id);
+	const char *status = container_refresh_status(c);
+	if (strcmp(status, STATUS_CREATED) != 0)
+		return error_set_kind(err, EINVAL, "cannot start a container that is %s: %s",
+				      status, c->id);
+	cleanup_close int fd = agent_connect(dir, err);
+	if (fd < 0)
+		return error_wrap(err, "start %s", c->id);
+	if (agent_request(fd, AGENT_START, NULL, 0, NULL, err) < 0)
+		return error_wrap(err, "start %s", c->id);
+	free(c->record.state.status);
+	c->record.state.status = xstrdup(STATUS_RUNNING);
+	return container_write_record(c, err);
+}

@@ -1,0 +1,31 @@
+/* Creating a container: the state directory, the guest image, the VMM
+ * process forked as a child of the caller (so the caller's subreaper reaps
+ * it; its pid is the container's pid), and the wait until the agent has
+ * the process prepared.  Shared by `create` and `run`.  A failure leaves
+ * nothing behind: no process, socket or state directory. */
+#ifndef VRUN_RUNTIME_LAUNCH_H
+#define VRUN_RUNTIME_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "runtime/cli.h"
+#include "runtime/statedir.h"
+
+struct launch_options {
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+};
+
+/* On success the container is `created` with its record written and `c`
+ * open and locked; *exit_code is what a caller should exit with when it
+ * fails (127 or 126 for an executable problem, else 1). */
+int launch_container(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
+		     int *exit_code, struct error **err);
+
+/* Tells the agent to start the prepared process and records `running`. */
+int start_container(struct container *c, const char *root, struct error **err);
+
+#endif

@@ -1,0 +1,415 @@
+/* The VMM process: boot, create the container through the agent, then
+ * supervise it until it exits. */
+#include "runtime/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/protocol.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "runtime/agent_client.h"
+#include "vmm/vm.h"
+
+#define GUEST_CMDLINE	    "console=ttyS0 reboot=k panic=-1 pci=off"
+#define GUEST_CMDLINE_QUIET GUEST_CMDLINE " quiet"
+#define GUEST_CMDLINE_DEBUG GUEST_CMDLINE " vrun.debug"
+#define BOOT_TIMEOUT_MS	    120000 /* generous: the emulated test host boots in seconds */
+#define OUTPUT_DRAIN_MS	    5000   /* after the exit, for the last output to arrive */
+#define STATUS_VM_FAILURE   255
+
+struct host_relay {
+	int from, to;
+	bool to_socket;
+};
+
+struct supervisor {
+	const struct supervisor_config *c;
+	struct vm vm;
+	bool vm_created;
+	pthread_t vm_thread;
+	bool vm_started;
+	int vm_done_fd; /* eventfd: the VM ended */
+	int listen_fd;	/* host port AGENT_PORT, for the agent's connection */
+	int agent_fd;
+	int signal_fd;
+	int serial_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t relay_done;
+	unsigned relays_running; /* stdout and stderr relays not finished */
+	char listen_path[108];
+};
+
+/* Signals that go to the container process; SIGKILL and SIGSTOP cannot be
+ * caught, and end or freeze the VM as they would the process. */
+static void forwarded_signals(sigset_t *set)
+{
+	static const int signals[] = {SIGHUP,  SIGINT,	SIGQUIT, SIGUSR1, SIGUSR2,   SIGALRM,
+				      SIGTERM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU,   SIGWINCH,
+				      SIGPWR,  SIGURG,	SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaddset(set, signals[i]);
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		if (s != SIGRTMIN + 2) /* the vCPU kick (vmm/vcpu.c) */
+			sigaddset(set, s);
+}
+
+static void report_parent(struct supervisor *s, int code, const char *msg)
+{
+	char buf[4096];
+	int n = code == 0 ? snprintf(buf, sizeof(buf), "R")
+			  : snprintf(buf, sizeof(buf), "E%d:%s", code, msg);
+	if (s->c->sync_fd >= 0) {
+		size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+		if (fs_write_all(s->c->sync_fd, buf, len) < 0)
+			log_warning("report to the parent: %s", strerror(errno));
+		close(s->c->sync_fd);
+	}
+}
+
+/* Bind mount sources are bind-mounted, in a mount namespace of the VMM's
+ * own, into a tmpfs that is the `mounts` share: entry N is mount N of
+ * config.json, which the agent mounts in its place. */
+static int setup_bind_share(struct supervisor *s, bool *shared, struct error **err)
+{
+	const struct oci_config *config = s->c->config;
+	char dir[4096];
+	*shared = false;
+	for (size_t i = 0; i < config->mounts.len; i++)
+		*shared = *shared || oci_mount_is_bind(&config->mounts.items[i]);
+	if (!*shared)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
+	if (unshare(CLONE_NEWNS) < 0)
+		return error_set(err, errno, "unshare the mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return error_set(err, errno, "make / a slave mount");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(err, errno, "mkdir %s", dir);
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+		return error_set(err, errno, "mount tmpfs on %s", dir);
+	for (size_t i = 0; i < config->mounts.len; i++) {
+		const struct oci_mount *m = &config->mounts.items[i];
+		char source[4096], target[4200];
+		struct stat st;
+		if (!oci_mount_is_bind(m))
+			continue;
+		if (m->source == NULL)
+			return error_set_kind(err, EINVAL, "mount %s: bind mount without a source",
+					      m->destination);
+		snprintf(source, sizeof(source), "%s%s%s", m->source[0] == '/' ? "" : s->c->bundle,
+			 m->source[0] == '/' ? "" : "/", m->source);
+		snprintf(target, sizeof(target), "%s/%zu", dir, i);
+		if (stat(source, &st) < 0)
+			return error_set(err, errno, "mount source %s for %s", source,
+					 m->destination);
+		int fd = S_ISDIR(st.st_mode) ? mkdir(target, 0755)
+					     : open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return error_set(err, errno, "bind share entry %s", target);
+		if (!S_ISDIR(st.st_mode))
+			close(fd);
+		if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return error_set(err, errno, "bind mount %s", source);
+	}
+	return 0;
+}
+
+static int listen_agent(struct supervisor *s, struct error **err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(s->listen_path, sizeof(s->listen_path), "%s/%s_%d", s->c->state_dir, VSOCK_SOCKET,
+		 AGENT_PORT);
+	if (strlen(s->listen_path) + 1 >= sizeof(addr.sun_path))
+		return error_set_kind(err, ENAMETOOLONG, "%s: path too long", s->listen_path);
+	strcpy(addr.sun_path, s->listen_path);
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		return error_set(err, errno, "socket");
+	unlink(s->listen_path);
+	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(s->listen_fd, 1) < 0)
+		return error_set(err, errno, "listen on %s", s->listen_path);
+	return 0;
+}
+
+static void *vm_thread(void *arg)
+{
+	struct supervisor *s = arg;
+	struct error *err = NULL;
+	enum vm_exit why = vm_run(&s->vm, &err);
+	if (why == VM_EXIT_CRASH || why == VM_EXIT_ERROR)
+		log_warning("VM ended: %s: %s", vm_exit_name(why), s->vm.exit_detail);
+	error_release(&err);
+	uint64_t one = 1;
+	if (write(s->vm_done_fd, &one, sizeof(one)) < 0)
+		log_warning("vm done: %s", strerror(errno));
+	return NULL;
+}
+
+static int boot(struct supervisor *s, bool bind_share, struct error **err)
+{
+	char log_path[4096], rootfs[4096], binds[4096];
+	const struct oci_config *config = s->c->config;
+	snprintf(log_path, sizeof(log_path), "%s/%s", s->c->state_dir, VMM_LOG);
+	s->serial_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (s->serial_fd < 0)
+		return error_set(err, errno, "%s", log_path);
+	const char *root = config->root != NULL ? config->root->path : "rootfs";
+	snprintf(rootfs, sizeof(rootfs), "%s%s%s", root[0] == '/' ? "" : s->c->bundle,
+		 root[0] == '/' ? "" : "/", root);
+	snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
+	char vsock_path[4096];
+	snprintf(vsock_path, sizeof(vsock_path), "%s/%s", s->c->state_dir, VSOCK_SOCKET);
+	struct vm_config vc = {
+		.memory = VM_DEFAULT_MEMORY,
+		.vcpus = 1,
+		.kernel = s->c->guest->kernel.path,
+		.initrd = s->c->guest->initramfs,
+		.cmdline = log_debug_enabled() ? GUEST_CMDLINE_DEBUG : GUEST_CMDLINE_QUIET,
+		.serial_fd = s->serial_fd,
+		.vsock_path = vsock_path,
+		.shares = {{"rootfs", rootfs, config->root != NULL && config->root->readonly},
+			   {"mounts", binds, false}},
+		.nr_shares = bind_share ? 2 : 1,
+	};
+	if (vm_create(&s->vm, &vc, err) < 0)
+		return -1;
+	s->vm_created = true;
+	int ret = pthread_create(&s->vm_thread, NULL, vm_thread, s);
+	if (ret != 0)
+		return error_set(err, ret, "start the VM");
+	s->vm_started = true;
+	return 0;
+}
+
+/* The agent's connection, once the guest is up; also watches the VM. */
+static int accept_agent(struct supervisor *s, struct error **err)
+{
+	struct pollfd fds[2] = {{s->listen_fd, POLLIN, 0}, {s->vm_done_fd, POLLIN, 0}};
+	int ret;
+	while ((ret = poll(fds, 2, BOOT_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
+	if (ret == 0)
+		return error_set_kind(err, ETIMEDOUT, "the guest agent did not connect within %d s",
+				      BOOT_TIMEOUT_MS / 1000);
+	if (fds[1].revents != 0)
+		return error_set_kind(err, EIO, "the VM ended before its agent connected (%s)",
+				      s->vm.exit_detail[0] ? s->vm.exit_detail : "see vmm.log");
+	s->agent_fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (s->agent_fd < 0)
+		return error_set(err, errno, "accept the agent");
+	uint32_t type;
+	cleanup_free char *hello = NULL;
+	if (agent_read_frame(s->agent_fd, &type, &hello, 4096) < 0 || type != AGENT_HELLO)
+		return error_set_kind(err, EPROTO, "the agent did not say hello");
+	log_debug("%s", hello);
+	return 0;
+}
+
+static void *relay_thread(void *arg)
+{
+	struct host_relay *r = arg;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(r->from, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || fs_write_all(r->to, buf, (size_t)n) < 0)
+			break;
+	}
+	if (r->to_socket)
+		shutdown(r->to, SHUT_WR);
+	else
+		shutdown(r->from, SHUT_RDWR); /* the reader went away: tell the guest */
+	return NULL;
+}
+
+struct relay_arg {
+	struct host_relay relay;
+	struct supervisor *s;
+};
+
+static void *output_relay(void *arg)
+{
+	struct relay_arg *a = arg;
+	relay_thread(&a->relay);
+	pthread_mutex_lock(&a->s->lock);
+	a->s->relays_running--;
+	pthread_cond_broadcast(&a->s->relay_done);
+	pthread_mutex_unlock(&a->s->lock);
+	free(a);
+	return NULL;
+}
+
+static void *input_relay(void *arg)
+{
+	struct relay_arg *a = arg;
+	relay_thread(&a->relay);
+	free(a);
+	return NULL;
+}
+
+/* One stream connection to the agent for each standard stream of the
+ * container process, relayed on threads of their own (the VMM's stdio may
+ * be files, pipes or terminals: blocking I/O fits them all). */
+static int connect_stdio(struct supervisor *s, struct error **err)
+{
+	for (int i = 0; i < 3; i++) {
+		int fd = agent_connect(s->c->state_dir, err);
+		if (fd < 0)
+			return -1;
+		struct agent_stdio st = {(uint32_t)i};
+		if (agent_write_frame2(fd, AGENT_STDIO, &st, sizeof(st), AGENT_INIT_TOKEN,
+				       strlen(AGENT_INIT_TOKEN)) < 0) {
+			close(fd);
+			return error_set(err, errno, "stdio stream");
+		}
+		struct relay_arg *a = calloc(1, sizeof(*a));
+		if (a == NULL)
+			abort();
+		a->s = s;
+		a->relay = i == 0 ? (struct host_relay){0, fd, true}
+				  : (struct host_relay){fd, i, false};
+		if (i > 0)
+			s->relays_running++;
+		pthread_t t;
+		int ret = pthread_create(&t, NULL, i == 0 ? input_relay : output_relay, a);
+		if (ret != 0)
+			return error_set(err, ret, "stdio relay");
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+static void wait_output(struct supervisor *s)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += OUTPUT_DRAIN_MS / 1000;
+	pthread_mutex_lock(&s->lock);
+	while (s->relays_running > 0)
+		if (pthread_cond_timedwait(&s->relay_done, &s->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void forward_signal(struct supervisor *s)
+{
+	struct signalfd_siginfo info;
+	while (read(s->signal_fd, &info, sizeof(info)) == sizeof(info)) {
+		struct agent_signal sig = {(int32_t)info.ssi_signo, 0};
+		log_debug("forwarding signal %u to the container", info.ssi_signo);
+		if (agent_write_frame(s->agent_fd, AGENT_SIGNAL, &sig, sizeof(sig)) < 0)
+			log_warning("forward signal %u: %s", info.ssi_signo, strerror(errno));
+	}
+}
+
+/* Until the container process exits (its status) or the VM ends (-1). */
+static int supervise(struct supervisor *s)
+{
+	for (;;) {
+		struct pollfd fds[3] = {{s->agent_fd, POLLIN, 0},
+					{s->signal_fd, POLLIN, 0},
+					{s->vm_done_fd, POLLIN, 0}};
+		if (poll(fds, 3, -1) < 0)
+			continue;
+		if (fds[1].revents)
+			forward_signal(s);
+		if (fds[2].revents)
+			return -1;
+		if (!fds[0].revents)
+			continue;
+		uint32_t type;
+		char *payload;
+		ssize_t n = agent_read_frame(s->agent_fd, &type, &payload, 65536);
+		if (n < 0)
+			return -1;
+		struct agent_exit e;
+		bool exited = type == AGENT_EXIT && (size_t)n == sizeof(e);
+		if (exited)
+			memcpy(&e, payload, sizeof(e));
+		free(payload);
+		if (exited)
+			return e.status;
+	}
+}
+
+static void shut_down(struct supervisor *s)
+{
+	if (s->vm_started) {
+		vm_request_stop(&s->vm, VM_EXIT_POWEROFF, "the container exited");
+		pthread_join(s->vm_thread, NULL);
+	}
+	if (s->vm_created)
+		vm_destroy(&s->vm);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->listen_path);
+	}
+}
+
+static int create_container(struct supervisor *s, struct error **err)
+{
+	bool bind_share;
+	int code = 1;
+	if (setup_bind_share(s, &bind_share, err) < 0 || listen_agent(s, err) < 0 ||
+	    boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0 || connect_stdio(s, err) < 0)
+		return 1;
+	if (agent_request(s->agent_fd, AGENT_CREATE, s->c->config_text, s->c->config_len, &code,
+			  err) < 0)
+		return code;
+	return 0;
+}
+
+int supervisor_run(const struct supervisor_config *c)
+{
+	struct supervisor s = {.c = c, .listen_fd = -1, .agent_fd = -1, .serial_fd = -1};
+	struct error *err = NULL;
+	sigset_t forwarded;
+
+	/* Blocked before any thread starts, so only the signalfd takes them. */
+	forwarded_signals(&forwarded);
+	sigprocmask(SIG_BLOCK, &forwarded, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.relay_done, NULL);
+	s.signal_fd = signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
+	s.vm_done_fd = eventfd(0, EFD_CLOEXEC);
+	if (s.signal_fd < 0 || s.vm_done_fd < 0) {
+		report_parent(&s, 1, "signalfd or eventfd failed");
+		return 1;
+	}
+	int code = create_container(&s, &err);
+	if (code != 0) {
+		report_parent(&s, code, err != NULL ? err->msg : "create failed");
+		error_release(&err);
+		shut_down(&s);
+		return code;
+	}
+	report_parent(&s, 0, NULL);
+	int status = supervise(&s);
+	if (status >= 0)
+		wait_output(&s);
+	else
+		log_warning("container %s: the VM ended before the container process (see %s/%s)",
+			    c->id, c->state_dir, VMM_LOG);
+	shut_down(&s);
+	return status >= 0 ? status : STATUS_VM_FAILURE;
+}

@@ -1,0 +1,34 @@
+/* The VMM process of one container (DESIGN.md "Process model"): forked by
+ * `create` (or `run`), it boots the microVM with the bundle's rootfs and
+ * bind mount sources as virtio-fs shares and vsock to the agent, has the
+ * agent prepare the container process, reports to its parent, then relays
+ * stdio, forwards signals to the container process, and exits with that
+ * process's status. */
+#ifndef VRUN_RUNTIME_SUPERVISOR_H
+#define VRUN_RUNTIME_SUPERVISOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oci-spec/config.h"
+#include "runtime/guest.h"
+
+#define VMM_LOG		  "vmm.log"
+#define BIND_SHARE_DIR	  "mounts"
+#define VM_DEFAULT_MEMORY (256ull << 20)
+
+struct supervisor_config {
+	const char *id;
+	const char *state_dir; /* <root>/<id> */
+	const char *bundle;    /* absolute */
+	const struct oci_config *config;
+	const char *config_text; /* config.json as read, for the agent */
+	size_t config_len;
+	const struct guest_image *guest;
+	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
+};
+
+/* Runs the VMM; returns the status the VMM process exits with. */
+int supervisor_run(const struct supervisor_config *c);
+
+#endif

@@ -1,0 +1,56 @@
+/* `vrun kill [--all] ID [SIGNAL]`: the signal goes to the VMM process,
+ * which forwards it to the container process (SIGKILL ends the VM).
+ * SIGTERM when none is given, as runc. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "agent/protocol.h"
+#include "common/log.h"
+#include "runtime/cli.h"
+#include "runtime/container.h"
+#include "runtime/signal.h"
+
+static int send_signal(struct container *c, int signo, struct error **err)
+{
+	const char *status = container_refresh_status(c);
+	if (strcmp(status, STATUS_STOPPED) == 0)
+		return error_set_kind(err, ESRCH, "container not running: %s", c->id);
+	pid_t pid = (pid_t)c->record.state.pid;
+	log_debug("kill %s: signal %d to VMM pid %d", c->id, signo, (int)pid);
+	if (kill(pid, signo) < 0) {
+		if (errno == ESRCH)
+			return error_set_kind(err, ESRCH, "container not running: %s", c->id);
+		return error_set(err, errno, "kill %s (pid %d)", c->id, (int)pid);
+	}
+	return 0;
+}
+
+int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err)
+{
+	static const struct option options[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct container c;
+	int opt, signo = SIGTERM;
+
+	while ((opt = cli_next_option(argc, argv, "ah", options, err)) != CLI_END)
+		if (opt < CLI_END)
+			return cli_stop(opt);
+	int args = argc - optind;
+	if (args < 1 || args > 2)
+		return error_set(err, 0,
+				 "kill: expected a container id and optionally a signal "
+				 "(see vrun kill --help)");
+	if (args == 2 && signal_parse(argv[optind + 1], &signo, err) < 0)
+		return -1;
+	if (container_open(ctx->root, argv[optind], false, &c, err) < 0) {
+		container_close(&c);
+		return -1;
+	}
+	int ret = send_signal(&c, signo, err);
+	container_close(&c);
+	return ret;
+}

@@ -1,0 +1,127 @@
+/* `vrun run [--bundle B] [--pid-file P] [--detach] ID`: create, start,
+ * and (without --detach) wait for the container, forwarding signals to
+ * it; vrun then exits with its status and removes it, as `runc run`. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "runtime/cli.h"
+#include "runtime/container.h"
+#include "runtime/container_id.h"
+#include "runtime/launch.h"
+
+static volatile sig_atomic_t vmm_pid;
+
+static void forward(int signo)
+{
+	if (vmm_pid > 0)
+		kill((pid_t)vmm_pid, signo);
+}
+
+static void forward_signals(void)
+{
+	static const int signals[] = {SIGHUP,  SIGINT,	SIGQUIT,  SIGUSR1, SIGUSR2,
+				      SIGTERM, SIGCONT, SIGWINCH, SIGALRM, SIGPWR};
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static int wait_vmm(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 255;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int parse_options(int argc, char **argv, struct launch_options *o, bool *detach,
+			 struct error **err)
+{
+	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
+	static const struct option options[] = {
+		{"bundle", required_argument, NULL, 'b'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"console-socket", required_argument, NULL, OPT_CONSOLE},
+		{"detach", no_argument, NULL, 'd'},
+		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt;
+	while ((opt = cli_next_option(argc, argv, "b:dh", options, err)) != CLI_END) {
+		switch (opt) {
+		case CLI_ERROR:
+		case CLI_HELP:
+			return opt;
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'd':
+			*detach = true;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_PRESERVE:
+			o->preserve_fds = atoi(optarg);
+			break;
+		}
+	}
+	return cli_expect_args(argc, argv, 1, "container id", err) < 0 ? CLI_ERROR : 0;
+}
+
+static void remove_container(struct vrun_context *ctx, const char *id)
+{
+	struct container c;
+	struct error *err = NULL;
+	if (container_open(ctx->root, id, true, &c, &err) == 0)
+		container_destroy(&c, &err);
+	container_close(&c);
+	error_release(&err);
+}
+
+int cmd_run(struct vrun_context *ctx, int argc, char **argv, struct error **err)
+{
+	struct launch_options o = {.bundle = "."};
+	struct container c;
+	bool detach = false;
+	int exit_code;
+	int ret = parse_options(argc, argv, &o, &detach, err);
+
+	if (ret != 0)
+		return cli_stop(ret);
+	o.id = argv[optind];
+	if (container_id_validate(o.id, err) < 0)
+		return -1;
+	if (!detach)
+		forward_signals();
+	ret = launch_container(ctx, &o, &c, &exit_code, err);
+	if (ret < 0) {
+		container_close(&c);
+		ctx->exit_status = exit_code;
+		return error_wrap(err, "run %s", o.id);
+	}
+	pid_t pid = (pid_t)c.record.state.pid;
+	vmm_pid = pid;
+	ret = start_container(&c, ctx->root, err);
+	container_close(&c); /* unlocked: kill, state and exec work meanwhile */
+	if (ret < 0) {
+		remove_container(ctx, o.id);
+		return -1;
+	}
+	if (detach)
+		return 0;
+	ctx->exit_status = wait_vmm(pid);
+	remove_container(ctx, o.id);
+	return 0;
+}

@@ -1,0 +1,164 @@
+/* The virtio-fs device: queue kicks wake the worker, which takes each
+ * request chain (the readable part is the FUSE request, the writable part
+ * receives the reply) and answers it. */
+#include "vmm/virtio/fs/device.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#define FS_QUEUES 2 /* high priority, then one request queue */
+
+struct virtio_fs_config {
+	uint8_t tag[VIRTIO_FS_TAG_MAX];
+	uint32_t num_request_queues;
+} __attribute__((packed));
+
+/* Answers one chain; returns the bytes written into it. */
+static uint32_t serve_chain(struct virtio_fs *fs, struct virtq *q, const struct virtq_chain *c)
+{
+	uint64_t in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_MAX_REQUEST);
+	size_t room =
+		c->writable < FUSE_SERVER_MAX_REPLY ? (size_t)c->writable : FUSE_SERVER_MAX_REPLY;
+	size_t out_len =
+		fuse_server_handle(&fs->server, fs->request, (size_t)in_len, fs->reply, room);
+	return (uint32_t)virtq_chain_write(q, c, fs->reply, out_len);
+}
+
+/* Takes every chain of one queue; the transport lock is held only to pop
+ * and push. */
+static void serve_queue(struct virtio_fs *fs, unsigned index)
+{
+	struct virtio_mmio *t = fs->transport;
+	struct virtq *q = &t->queues[index];
+	struct virtq_chain chain;
+	struct error *err = NULL;
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		int ret = virtq_pop(q, &chain, &err);
+		bool broken = false;
+		if (ret == -2) {
+			q->ready = false;
+			broken = virtio_mmio_needs_reset_locked(t);
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (ret == 0)
+			return;
+		if (ret == -2) {
+			log_warning("virtio-fs %s: %s; the device needs a reset", fs->tag,
+				    err->msg);
+			error_release(&err);
+			if (broken)
+				virtio_mmio_raise(t);
+			return;
+		}
+		uint32_t written = 0;
+		if (ret < 0) {
+			log_warning("virtio-fs %s: bad request: %s", fs->tag, err->msg);
+			error_release(&err);
+		} else {
+			written = serve_chain(fs, q, &chain);
+		}
+		pthread_mutex_lock(&t->lock);
+		virtq_push(q, chain.head, written);
+		pthread_mutex_unlock(&t->lock);
+		virtio_mmio_signal_used(t, index);
+	}
+}
+
+static void *fs_worker(void *arg)
+{
+	struct virtio_fs *fs = arg;
+	pthread_mutex_lock(&fs->lock);
+	for (;;) {
+		while (fs->pending == 0 && !fs->stopping)
+			pthread_cond_wait(&fs->wake, &fs->lock);
+		if (fs->stopping)
+			break;
+		unsigned pending = fs->pending;
+		fs->pending = 0;
+		pthread_mutex_unlock(&fs->lock);
+		for (unsigned i = 0; i < FS_QUEUES; i++)
+			if (pending & (1u << i))
+				serve_queue(fs, i);
+		pthread_mutex_lock(&fs->lock);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return NULL;
+}
+
+static void fs_notify(struct virtio_mmio *t, unsigned queue)
+{
+	struct virtio_fs *fs = t->device;
+	pthread_mutex_lock(&fs->lock);
+	fs->pending |= 1u << queue;
+	pthread_cond_signal(&fs->wake);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static void fs_read_config(struct virtio_mmio *t, uint32_t offset, uint8_t *data, uint32_t len)
+{
+	struct virtio_fs *fs = t->device;
+	struct virtio_fs_config config = {.num_request_queues = FS_QUEUES - 1};
+	memcpy(config.tag, fs->tag, sizeof(config.tag));
+	if (offset <= sizeof(config) && len <= sizeof(config) - offset)
+		memcpy(data, (uint8_t *)&config + offset, len);
+}
+
+const struct virtio_device_ops virtio_fs_ops = {
+	.name = "virtio-fs",
+	.device_id = VIRTIO_ID_FS_DEVICE,
+	.nr_queues = FS_QUEUES,
+	.queue_max = 256,
+	.config_size = sizeof(struct virtio_fs_config),
+	.read_config = fs_read_config,
+	.notify = fs_notify,
+};
+
+int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool read_only,
+		   struct error **err)
+{
+	memset(fs, 0, sizeof(*fs));
+	if (strlen(tag) == 0 || strlen(tag) > VIRTIO_FS_TAG_MAX)
+		return error_set_kind(err, EINVAL, "virtio-fs tag `%s`: 1 to %d bytes", tag,
+				      VIRTIO_FS_TAG_MAX);
+	memcpy(fs->tag, tag, strlen(tag));
+	if (fuse_server_init(&fs->server, path, read_only, err) < 0)
+		return -1;
+	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->wake, NULL);
+	fs->request = xcalloc(1, FUSE_SERVER_MAX_REQUEST);
+	fs->reply = xcalloc(1, FUSE_SERVER_MAX_REPLY);
+	return 0;
+}
+
+int virtio_fs_start(struct virtio_fs *fs, struct virtio_mmio *transport, struct error **err)
+{
+	fs->transport = transport;
+	int ret = pthread_create(&fs->worker, NULL, fs_worker, fs);
+	if (ret != 0)
+		return error_set(err, ret, "virtio-fs %s: worker thread", fs->tag);
+	fs->worker_started = true;
+	return 0;
+}
+
+void virtio_fs_destroy(struct virtio_fs *fs)
+{
+	if (fs->request == NULL)
+		return;
+	if (fs->worker_started) {
+		pthread_mutex_lock(&fs->lock);
+		fs->stopping = true;
+		pthread_cond_signal(&fs->wake);
+		pthread_mutex_unlock(&fs->lock);
+		pthread_join(fs->worker, NULL);
+	}
+	fuse_server_release(&fs->server);
+	pthread_mutex_destroy(&fs->lock);
+	pthread_cond_destroy(&fs->wake);
+	free(fs->request);
+	free(fs->reply);
+	memset(fs, 0, sizeof(*fs));
+}

@@ -1,0 +1,54 @@
+/* The FUSE passthrough server behind virtio-fs: it exports one host
+ * directory and answers the guest kernel's FUSE requests (the FUSE
+ * protocol, linux/fuse.h, 7.31 and later) with system calls relative to
+ * O_PATH descriptors inside the export.  No request reaches a path outside
+ * it: names are single components (no `/`, no `..`), every lookup opens
+ * with O_NOFOLLOW (a symlink is a node of its own, never followed on the
+ * host), and only regular files and directories are ever opened.  The
+ * guest is hostile: every length, count and offset is checked and a bad
+ * request fails alone.
+ *
+ * Requests and replies are plain buffers: the device gathers a request
+ * from the virtqueue and scatters the reply back. */
+#ifndef VRUN_VMM_VIRTIO_FS_SERVER_H
+#define VRUN_VMM_VIRTIO_FS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "vmm/virtio/fs/inode.h"
+
+#define FUSE_SERVER_MAX_WRITE (128u << 10)
+/* The largest request (a WRITE of max_write) and reply (a READ). */
+#define FUSE_SERVER_MAX_REQUEST (FUSE_SERVER_MAX_WRITE + 4096)
+#define FUSE_SERVER_MAX_REPLY	(FUSE_SERVER_MAX_WRITE + 4096)
+
+struct fuse_handle {
+	int fd; /* -1 when the slot is free */
+	bool dir;
+};
+
+struct fuse_server {
+	struct fs_inode_table inodes;
+	bool read_only;
+	bool initialized;
+	uint32_t proto_minor;	     /* the guest's FUSE minor version */
+	uint32_t timeout;	     /* seconds the guest may cache entries and attributes */
+	bool trace;		     /* log every request (VRUN_TRACE_FUSE set, with --debug) */
+	struct fuse_handle *handles; /* by fh - 1 */
+	uint32_t nr_handles;
+};
+
+/* Exports the directory `path`. */
+int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, struct error **err);
+void fuse_server_release(struct fuse_server *s);
+
+/* Answers one request (`in`: the FUSE header and its arguments).  Returns
+ * the reply's length in `out` (at most `out_size`), 0 when the request
+ * takes no reply (FORGET). */
+size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
+			  size_t out_size);
+
+#endif
