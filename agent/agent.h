@@ -41,8 +41,11 @@ pid_t container_create(const struct oci_config *config, const int stdio[3], int 
  * failed (the process then exits). */
 int container_start(int sync, struct agent_failure *f);
 
+/* Listens on AGENT_PORT: before the agent says hello, since the VMM
+ * connects as soon as it has. */
+int agent_listen(void);
 /* Serves the host until the guest ends; `host` is the connection the agent
  * made to the VMM. */
-void agent_serve(int host);
+void agent_serve(int listen_fd, int host);
 
 #endif

@@ -219,13 +219,14 @@ int main(void)
 		report("probe: done");
 	} else {
 		mount_shares();
-		int host = connect_host();
+		int listen_fd = agent_listen();
+		int host = listen_fd >= 0 ? connect_host() : -1;
 		if (host >= 0) {
 			char hello[64];
 			int n = snprintf(hello, sizeof(hello), "vrun-agent %ld ms",
 					 up.tv_sec * 1000 + up.tv_nsec / 1000000);
 			agent_write_frame(host, AGENT_HELLO, hello, (size_t)n);
-			agent_serve(host);
+			agent_serve(listen_fd, host);
 		}
 	}
 	sync();

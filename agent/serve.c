@@ -311,7 +311,7 @@ static void reap(void)
 			init_exited(status);
 }
 
-static int listen_vsock(void)
+int agent_listen(void)
 {
 	struct sockaddr_vm addr = {
 		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = AGENT_PORT};
@@ -323,7 +323,7 @@ static int listen_vsock(void)
 	return fd;
 }
 
-void agent_serve(int host)
+void agent_serve(int listen_fd, int host)
 {
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -331,7 +331,7 @@ void agent_serve(int host)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	agent.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	agent.listen_fd = listen_vsock();
+	agent.listen_fd = listen_fd;
 	agent.init_sync = -1;
 	agent.init_stdin_relay = -1;
 	for (int i = 0; i < MAX_CONNS; i++)

@@ -79,7 +79,12 @@ int fs_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = -1;
 
-	if (asprintf(&tmp, ".%s.tmp.%d", name, getpid()) < 0)
+	/* The temporary file sits beside the target: the rename stays in
+	 * one directory. */
+	const char *base = strrchr(name, '/');
+	int dir_len = base != NULL ? (int)(base - name + 1) : 0;
+	base = base != NULL ? base + 1 : name;
+	if (asprintf(&tmp, "%.*s.%s.tmp.%d", dir_len, name, base, getpid()) < 0)
 		abort();
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)

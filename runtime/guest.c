@@ -24,7 +24,7 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 		.nr_modules = sizeof(container_modules) / sizeof(container_modules[0]),
 	};
 	spec.agent = initramfs_agent(&spec.agent_size);
-	if (asprintf(&cache, "%s/cache", root) < 0)
+	if (asprintf(&cache, "%s/.cache", root) < 0)
 		abort();
 	if (initramfs_get(cache, &spec, &g->initramfs, err) < 0) {
 		guest_image_release(g);

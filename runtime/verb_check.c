@@ -146,7 +146,7 @@ static bool check_initramfs(struct check *c, const char *root)
 		.nr_modules = sizeof(probe_modules) / sizeof(probe_modules[0]),
 	};
 	spec.agent = initramfs_agent(&spec.agent_size);
-	if (asprintf(&cache, "%s/cache", root) < 0)
+	if (asprintf(&cache, "%s/.cache", root) < 0)
 		abort();
 	if (initramfs_get(cache, &spec, &c->initramfs, &err) < 0) {
 		line(c, false, "initramfs", "%s", err->msg);

@@ -61,7 +61,7 @@ static int collect(const char *root, struct listing *out, struct error **err)
 		}
 		if (container_open(root, de->d_name, false, &c, &skip) < 0) {
 			/* A create in progress, or a damaged record: say so, go on. */
-			if (skip->errnum != ENOENT)
+			if (skip->errnum != ENOENT && skip->errnum != ENOTDIR)
 				log_warning("list: %s", skip->msg);
 			error_release(&skip);
 			container_close(&c);

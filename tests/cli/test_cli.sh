@@ -193,7 +193,7 @@ if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	expect "check without VT-x/AMD-V says so plainly and fails" 1 \
 		'^problem +virtualization: neither VT-x nor AMD-V: this /dev/kvm is a paravirtual KVM' 'check: [0-9] problems?$'
 	check "check still finds the guest kernel and builds the initramfs" \
-		grep -qE '^ok +initramfs: .*/cache/initramfs-.*\.cpio \([0-9]+ KiB\)$' <<<"$out"
+		grep -qE '^ok +initramfs: .*/\.cache/initramfs-.*\.cpio \([0-9]+ KiB\)$' <<<"$out"
 	check "check does not boot without hardware virtualization" grep -q '^problem  boot: not tried' <<<"$out"
 else
 	tap_skip "check without VT-x/AMD-V" "this host has VT-x/AMD-V"

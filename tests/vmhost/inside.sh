@@ -65,6 +65,8 @@ expect "a truncated kernel is refused" 1 "" 'kernel: truncated \(4000 bytes, set
 rm -f "$root.truncated"
 run "$boot" --kernel "$kernel" --memory 16
 expect "memory below the minimum is refused" 1 "" 'guest memory 16 MiB is outside 64 MiB to 64 GiB'
+
+. tests/vmhost/containers.sh
 tap_done
 echo "inside: done" >&2
 exit 7

@@ -1,0 +1,111 @@
+# Containers in microVMs, through the runc verbs: sourced by inside.sh
+# (one test-host boot for all).  Each `vrun run` or `create` boots a VM, so
+# every case here earns its boot.
+vrun=build/vrun
+croot=$(mktemp -d /tmp/vrun-containers.XXXXXX)
+scratch=$(mktemp -d /tmp/vrun-scratch.XXXXXX)
+bundles=$top/build/tests/bundles
+mkdir -p "$bundles"
+tests/lib/make-bundle "$bundles/base" >/dev/null
+
+# bundle NAME ARG...: a busybox bundle running ARGs; jq edits via $edit.
+bundle() {
+	local name=$1
+	shift
+	ROOTFS=$bundles/base/rootfs tests/lib/make-bundle "$bundles/$name" "$@" >/dev/null
+	if [[ -n ${edit:-} ]]; then
+		jq "$edit" "$bundles/$name/config.json" >"$bundles/$name/config.new" &&
+			mv "$bundles/$name/config.new" "$bundles/$name/config.json"
+	fi
+	edit=
+}
+
+# Output on both streams, an exit code, and the guest's own kernel.
+bundle streams sh -c 'echo "out from $(uname -r)"; echo err >&2; exit 42'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/streams" streams
+expect "run: stdout and stderr come out apart, the exit code is the container's (42)" 42 \
+	"^out from $(readlink build/guest/vmlinuz | sed 's/^vmlinuz-//')$" '^err$'
+check "run removes the container after it exits" test ! -e "$croot/streams"
+
+# stdin through cat, 20 MiB of output intact.
+head -c $((20 << 20)) /dev/urandom >"$scratch/input"
+bundle cat cat
+started=$(date +%s%N)
+run sh -c "timeout 180 $vrun --root $croot run --bundle $bundles/cat cat <$scratch/input | sha256sum"
+ms=$((($(date +%s%N) - started) / 1000000))
+expect "run: 20 MiB through stdin and back out of cat, digest intact" 0 \
+	"^$(sha256sum <"$scratch/input" | cut -d' ' -f1)  -$" ""
+echo "# 20 MiB through cat and back: $ms ms including the boot (nested under TCG)"
+
+# The process's env, cwd and user.
+edit='.process.env = ["PATH=/bin", "GREETING=hello there"] | .process.cwd = "/tmp" | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5]}'
+bundle who sh -c 'echo "$GREETING|$(pwd)|$(id -u):$(id -g)|$(id -G)"; exit 0'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/who" who
+expect "run: env, cwd, user 1000:1000 and additional gids reach the process; exit 0" 0 \
+	'^hello there\|/tmp\|1000:1000\|1000 5$' ""
+
+# create, start, state and kill: the lifecycle, the pid file, TERM.
+bundle life sh -c 'trap "echo got TERM; exit 143" TERM; echo up; while :; do sleep 1; done'
+run timeout 120 $vrun --root "$croot" create --bundle "$bundles/life" --pid-file "$croot/life.pid" life
+expect "create: exit 0, nothing on stdout or stderr" 0 "" ""
+run $vrun --root "$croot" state life
+expect "state after create: created, with the VMM's pid" 0 '"status": "created"' ""
+pid=$(cat "$croot/life.pid" 2>/dev/null)
+check "the pid file holds the VMM pid, with no newline" test "$(jq -r .pid <<<"$out")" = "$pid" -a "$(wc -l <"$croot/life.pid")" = 0
+check "the VMM is alive and is vrun" grep -q vrun "/proc/$pid/cmdline"
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+echo "# VMM RSS with a created container: ${rss:-?} KiB (256 MiB guest, what the guest touched counts)"
+run timeout 60 $vrun --root "$croot" start life
+expect "start: exit 0" 0 "" ""
+run $vrun --root "$croot" state life
+expect "state after start: running" 0 '"status": "running"' ""
+run $vrun --root "$croot" kill life TERM
+expect "kill TERM: exit 0" 0 "" ""
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+run $vrun --root "$croot" state life
+expect "after the process exits: stopped, pid 0" 0 '"status": "stopped"' ""
+check "stopped state has pid 0" grep -q '"pid": 0' <<<"$out"
+run $vrun --root "$croot" kill life KILL
+expect "kill on a stopped container: container not running" 1 "" 'container not running'
+run $vrun --root "$croot" delete life
+expect "delete of the stopped container" 0 "" ""
+check "delete removed its state, sockets and log" test ! -e "$croot/life"
+
+# run in the background, TERM through `vrun kill` (the handler exits 143),
+# and KILL: the VM goes with the VMM (137), as a process would.
+bundle term sh -c 'trap "exit 143" TERM; while :; do sleep 1; done'
+timeout 120 $vrun --root "$croot" run --bundle "$bundles/term" term >/dev/null 2>&1 &
+term_job=$!
+bundle sleeper sleep 1000
+timeout 120 $vrun --root "$croot" run --bundle "$bundles/sleeper" sleeper >/dev/null 2>&1 &
+sleeper_job=$!
+for _ in $(seq 600); do
+	[[ $($vrun --root "$croot" state term 2>/dev/null | jq -r .status) == running &&
+		$($vrun --root "$croot" state sleeper 2>/dev/null | jq -r .status) == running ]] && break
+	sleep 0.1
+done
+run $vrun --root "$croot" list -q
+expect "two containers run at once" 0 '^sleeper$' ""
+check "list shows both" grep -qx term <<<"$out"
+$vrun --root "$croot" kill term TERM
+wait $term_job
+rc=$?
+check "run exits 143 after kill TERM (the process's TERM handler)" test $rc = 143
+$vrun --root "$croot" kill sleeper KILL
+wait $sleeper_job
+rc=$?
+check "run exits 137 after kill KILL (the VMM, and so the VM, is killed)" test $rc = 137
+check "both were removed by run" test ! -e "$croot/term" -a ! -e "$croot/sleeper"
+
+# A bad executable: create fails, says why, leaves nothing behind.
+bundle missing no-such-command
+run timeout 120 $vrun --root "$croot" create --bundle "$bundles/missing" missing
+expect "create with a missing executable fails: executable file not found" 1 "" \
+	'exec: "no-such-command": executable file not found in \$PATH'
+check "and leaves no state directory" test ! -e "$croot/missing"
+check "and no VMM process" sh -c '! pgrep -f "vrun --root $0 create" >/dev/null' "$croot"
+edit='.process.args = ["/etc/passwd"]'
+bundle noexec true
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/noexec" noexec
+expect "run of a file that is not executable: exit 126, permission denied" 126 "" 'permission denied'
+rm -rf "$croot" "$scratch"
