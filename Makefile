@@ -62,6 +62,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvrun.a
 $(BUILD)/tests/vmm_boot: $(BUILD)/tests/tools/vmm_boot.o $(BUILD)/libvrun.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
+$(BUILD)/tests/console_recv: tests/tools/console_recv.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
@@ -86,7 +90,8 @@ demo: deps all guest-kernel
 	@echo "make demo: vrun run --bundle $(BUILD)/demo/bundle demo"
 	@tests/vmhost/run $(BUILD)/vrun run --bundle $(CURDIR)/$(BUILD)/demo/bundle demo
 
-check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot
+check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
+       $(BUILD)/tests/console_recv
 	@tests/run-all
 
 FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

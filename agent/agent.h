@@ -44,6 +44,15 @@ int container_start(int sync, struct agent_failure *f);
 /* Listens on AGENT_PORT: before the agent says hello, since the VMM
  * connects as soon as it has. */
 int agent_listen(void);
+/* The master of the terminal the last container_create or container_exec
+ * made (process.terminal), for the caller to take; -1 when none. */
+extern int terminal_master;
+
+/* Runs another process in the running container (`vrun exec`): 0 and its
+ * pid once it has exec'd; -1 and `f` when it could not. */
+pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3],
+		     struct agent_failure *f);
+
 /* Serves the host until the guest ends; `host` is the connection the agent
  * made to the VMM. */
 void agent_serve(int listen_fd, int host);

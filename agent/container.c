@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -343,24 +344,61 @@ static void find_executable(int sync, const struct oci_process *p, char *out, si
 	fail(sync, 127, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-static void __attribute__((noreturn))
-init_main(const struct oci_config *c, const int stdio[3], int sync)
-{
-	const struct oci_process *p = c->process;
-	char exe[4096], go;
+int terminal_master = -1;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		fail(sync, 1, "make / private: %s", strerror(errno));
-	for (size_t i = 0; i < c->mounts.len; i++)
-		do_mount(sync, &c->mounts.items[i], i);
-	make_devices();
-	if (c->hostname != NULL && sethostname(c->hostname, strlen(c->hostname)) < 0)
-		fail(sync, 1, "sethostname: %s", strerror(errno));
-	enter_root(sync);
-	if (c->root != NULL && c->root->readonly &&
-	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		fail(sync, 1, "remount / read-only: %s", strerror(errno));
-	/* Above 2 first, so that no dup2 overwrites a stream still to come. */
+static void take_stdio(int sync, const int stdio[3]);
+
+/* In the container (after pivot_root or setns, so that the terminal
+ * belongs to the container's devpts): a new pty, its master sent to the
+ * agent, the slave our controlling terminal and stdio, and /dev/console. */
+static void setup_terminal(int sync, const struct oci_process *p, bool console)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+		fail(sync, 1, "terminal: /dev/ptmx: %s", strerror(errno));
+	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		fail(sync, 1, "terminal: %s: %s", name, strerror(errno));
+	if (p->console_size != NULL) {
+		struct winsize ws = {.ws_row = (unsigned short)p->console_size->height,
+				     .ws_col = (unsigned short)p->console_size->width};
+		ioctl(master, TIOCSWINSZ, &ws);
+	}
+	if (console) {
+		int fd = open("/dev/console", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+			report("container: bind %s on /dev/console: %s", name, strerror(errno));
+	}
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control = {0};
+	struct iovec iov = {"T", 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control.buf,
+			    .msg_controllen = sizeof(control.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(sync, &mh, MSG_NOSIGNAL) != 1)
+		fail(sync, 1, "terminal: send the master: %s", strerror(errno));
+	close(master);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		fail(sync, 1, "terminal: make it the controlling terminal: %s", strerror(errno));
+	int stdio[3] = {slave, slave, slave};
+	take_stdio(sync, stdio);
+}
+
+/* The streams onto 0, 1 and 2; above 2 first, so that no dup2 overwrites
+ * a stream still to come. */
+static void take_stdio(int sync, const int stdio[3])
+{
 	int high[3];
 	for (int i = 0; i < 3; i++)
 		if ((high[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
@@ -368,17 +406,23 @@ init_main(const struct oci_config *c, const int stdio[3], int sync)
 	for (int i = 0; i < 3; i++)
 		if (dup2(high[i], i) < 0)
 			fail(sync, 1, "stdio: %s", strerror(errno));
+}
+
+/* What init and exec'd processes share: rlimits, user, cwd, executable. */
+static void prepare_process(int sync, const struct oci_process *p, char *exe, size_t size)
+{
 	set_rlimits(sync, p);
 	set_user(sync, &p->user);
 	if (chdir(p->cwd) < 0)
 		fail(sync, 1, "chdir to cwd (\"%s\") set in config.json failed: %s", p->cwd,
 		     strerror(errno));
-	find_executable(sync, p, exe, sizeof(exe));
-	debug("container: prepared, %s is next", exe);
-	if (send(sync, "R", 1, MSG_NOSIGNAL) != 1 || recv(sync, &go, 1, 0) != 1 || go != 'S')
-		_exit(1); /* the agent gave up on us */
-	debug("container: started");
-	/* Signals the agent ignored or blocked are the container's again. */
+	find_executable(sync, p, exe, size);
+}
+
+static void __attribute__((noreturn))
+exec_now(int sync, const struct oci_process *p, const char *exe)
+{
+	/* Signals the agent ignored or blocked are the process's again. */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -388,13 +432,70 @@ init_main(const struct oci_config *c, const int stdio[3], int sync)
 	fail(sync, code, "exec %s: %s", exe, strerror(errno));
 }
 
+static void __attribute__((noreturn))
+init_main(const struct oci_config *c, const int stdio[3], int sync)
+{
+	const struct oci_process *p = c->process;
+	char exe[4096], go;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(sync, 1, "make / private: %s", strerror(errno));
+
+	for (size_t i = 0; i < c->mounts.len; i++)
+		do_mount(sync, &c->mounts.items[i], i);
+	make_devices();
+	if (c->hostname != NULL && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		fail(sync, 1, "sethostname: %s", strerror(errno));
+	enter_root(sync);
+	if (c->root != NULL && c->root->readonly &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		fail(sync, 1, "remount / read-only: %s", strerror(errno));
+	if (p->terminal)
+		setup_terminal(sync, p, true);
+	else
+		take_stdio(sync, stdio);
+	prepare_process(sync, p, exe, sizeof(exe));
+	debug("container: prepared, %s is next", exe);
+	if (send(sync, "R", 1, MSG_NOSIGNAL) != 1 || recv(sync, &go, 1, 0) != 1 || go != 'S')
+		_exit(1); /* the agent gave up on us */
+	debug("container: started");
+	exec_now(sync, p, exe);
+}
+
 /* The child's answer: "R", or "E<code>:<message>". */
+/* One message from the child, and the fd it carries (a terminal's master,
+ * "T"), if any. */
+static ssize_t recv_message(int sync, char *msg, size_t size, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {msg, size};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control.buf,
+			    .msg_controllen = sizeof(control.buf)};
+	ssize_t n;
+	while ((n = recvmsg(sync, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
 static int read_answer(int sync, struct agent_failure *f, bool eof_ok)
 {
 	char msg[600];
 	ssize_t n;
-	while ((n = recv(sync, msg, sizeof(msg) - 1, 0)) < 0 && errno == EINTR)
-		;
+	int fd = -1;
+	while ((n = recv_message(sync, msg, sizeof(msg) - 1, &fd)) > 0 && msg[0] == 'T' &&
+	       fd >= 0) {
+		terminal_master = fd; /* the process's terminal: the agent relays it */
+		fd = -1;
+	}
 	if (n == 0 && eof_ok)
 		return 0;
 	if (n <= 0) {
@@ -454,4 +555,77 @@ int container_start(int sync, struct agent_failure *f)
 		return -1;
 	}
 	return read_answer(sync, f, true);
+}
+
+/* An exec'd process joins the container's namespaces: the PID namespace
+ * through the agent's pid_for_children (so it is the agent's child, which
+ * reaps it), the others in the child itself. */
+static int open_ns(pid_t pid, const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static void __attribute__((noreturn))
+exec_main(pid_t init, const struct oci_process *p, const int stdio[3], int sync)
+{
+	static const char *const namespaces[] = {"ipc", "uts", "mnt"};
+	char exe[4096];
+	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
+		int fd = open_ns(init, namespaces[i]);
+		if (fd < 0 || setns(fd, 0) < 0)
+			fail(sync, 1, "join the container's %s namespace: %s", namespaces[i],
+			     strerror(errno));
+		close(fd);
+	}
+	if (chdir("/") < 0)
+		fail(sync, 1, "chdir /: %s", strerror(errno));
+	if (p->terminal)
+		setup_terminal(sync, p, false);
+	else
+		take_stdio(sync, stdio);
+	prepare_process(sync, p, exe, sizeof(exe));
+	exec_now(sync, p, exe);
+}
+
+pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3],
+		     struct agent_failure *f)
+{
+	int pair[2];
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int theirs = open_ns(init, "pid");
+	pid_t pid = -1;
+	if (own < 0 || theirs < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		failure_set(f, 1, "exec: %s", strerror(errno));
+		goto out;
+	}
+	if (setns(theirs, CLONE_NEWPID) < 0) {
+		failure_set(f, 1, "exec: join the container's PID namespace: %s", strerror(errno));
+		close(pair[0]);
+		close(pair[1]);
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(pair[0]);
+		exec_main(init, p, stdio, pair[1]);
+	}
+	if (setns(own, CLONE_NEWPID) < 0)
+		report("exec: back to the agent's PID namespace: %s", strerror(errno));
+	close(pair[1]);
+	if (pid < 0) {
+		failure_set(f, 1, "exec: fork: %s", strerror(errno));
+	} else if (read_answer(pair[0], f, true) < 0) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pair[0]);
+out:
+	if (own >= 0)
+		close(own);
+	if (theirs >= 0)
+		close(theirs);
+	return pid;
 }

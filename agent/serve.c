@@ -1,6 +1,7 @@
 /* The agent's service loop: one poll over the vsock listener, the request
  * connections, the stdio relays and a signalfd for SIGCHLD.  PID 1 reaps
  * every child; the container process's exit goes to the VMM as EXIT. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -30,22 +32,31 @@ struct stream {
 };
 
 struct conn {
-	int fd; /* -1: free */
-	bool waits_init;
+	int fd;				 /* -1: free */
+	char waits[AGENT_TOKEN_MAX + 1]; /* the token whose EXIT it waits for */
 };
+
+/* The container's init and the processes exec'd into it. */
+struct process {
+	char token[AGENT_TOKEN_MAX + 1]; /* empty: a free slot */
+	pid_t pid;
+	bool exited;
+	int status;
+	int stdin_relay; /* -1 when none */
+	int master;	 /* its terminal's master (for resizes), or -1 */
+};
+
+#define MAX_PROCESSES 32
 
 struct agent {
 	int listen_fd, signal_fd;
 	struct conn conns[MAX_CONNS];
 	struct stream streams[MAX_STREAMS];
 	struct relay relays[MAX_RELAYS];
+	struct process processes[MAX_PROCESSES];
 	struct oci_config config;
 	bool created;
-	pid_t init_pid;
-	int init_sync;
-	bool init_exited;
-	int init_status;
-	int init_stdin_relay;
+	int init_sync; /* to the prepared init until it starts */
 };
 
 static struct agent agent;
@@ -54,6 +65,33 @@ static int reply_error(int fd, const struct agent_failure *f)
 {
 	struct agent_error e = {f->exit_code};
 	return agent_write_frame2(fd, AGENT_ERROR, &e, sizeof(e), f->msg, strlen(f->msg));
+}
+
+static struct process *find_process(const char *token)
+{
+	for (int i = 0; i < MAX_PROCESSES; i++)
+		if (strcmp(agent.processes[i].token, token) == 0)
+			return &agent.processes[i];
+	return NULL;
+}
+
+static struct process *init_process(void)
+{
+	return &agent.processes[0];
+}
+
+/* A slot for a new process (an exited one's is reused); NULL when full. */
+static struct process *new_process(const char *token)
+{
+	for (int i = 1; i < MAX_PROCESSES; i++) {
+		struct process *p = &agent.processes[i];
+		if (p->token[0] == '\0' || p->exited) {
+			*p = (struct process){.stdin_relay = -1, .master = -1};
+			snprintf(p->token, sizeof(p->token), "%s", token);
+			return p;
+		}
+	}
+	return NULL;
 }
 
 static int take_stream(const char *token, uint32_t kind)
@@ -84,8 +122,16 @@ static int add_relay(int from, int to)
 
 /* The process's pipes, each relayed to the stream the host connected for
  * it (or /dev/null when it connected none). */
-static int make_stdio(const char *token, int stdio[3], struct agent_failure *f)
+/* With a terminal, one stream carries both ways; the process's stdio is
+ * the pty the container init or exec child makes (relay_terminal). */
+static int make_stdio(struct process *proc, bool tty, int stdio[3], struct agent_failure *f)
 {
+	const char *token = proc->token;
+	if (tty) {
+		for (int i = 0; i < 3; i++)
+			stdio[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+		return 0;
+	}
 	for (int i = 0; i < 3; i++) {
 		int pipefd[2], sock = take_stream(token, (uint32_t)i);
 		if (sock < 0) {
@@ -99,7 +145,7 @@ static int make_stdio(const char *token, int stdio[3], struct agent_failure *f)
 		}
 		if (i == AGENT_STDIN) {
 			stdio[i] = pipefd[0];
-			agent.init_stdin_relay = add_relay(sock, pipefd[1]);
+			proc->stdin_relay = add_relay(sock, pipefd[1]);
 		} else {
 			stdio[i] = pipefd[1];
 			add_relay(pipefd[0], sock);
@@ -109,6 +155,30 @@ static int make_stdio(const char *token, int stdio[3], struct agent_failure *f)
 }
 
 static void accept_conns(void);
+
+/* The terminal stream and the pty master the child sent, both ways: the
+ * input relay is closed when the process exits, the output one ends when
+ * the master reports the slave closed. */
+static void relay_terminal(struct process *p, struct agent_failure *f)
+{
+	int master = terminal_master, sock = take_stream(p->token, AGENT_TTY);
+	terminal_master = -1;
+	if (master < 0 || p->pid <= 0) {
+		if (master >= 0)
+			close(master);
+		if (sock >= 0)
+			close(sock);
+		return;
+	}
+	if (sock < 0) {
+		sock = open("/dev/null", O_RDWR | O_CLOEXEC);
+		debug("process %s: a terminal, but no stream for it", p->token);
+	}
+	p->master = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	p->stdin_relay = add_relay(sock, fcntl(master, F_DUPFD_CLOEXEC, 3));
+	add_relay(master, fcntl(sock, F_DUPFD_CLOEXEC, 3));
+	(void)f;
+}
 
 static void handle_create(int fd, const char *payload, size_t len)
 {
@@ -128,12 +198,19 @@ static void handle_create(int fd, const char *payload, size_t len)
 	}
 	/* The host connected the streams before asking: take them in. */
 	accept_conns();
-	if (make_stdio(AGENT_INIT_TOKEN, stdio, &f) == 0)
-		agent.init_pid = container_create(&agent.config, stdio, &agent.init_sync, &f);
+	struct process *init = init_process();
+	*init = (struct process){.token = AGENT_INIT_TOKEN, .stdin_relay = -1, .master = -1};
+	bool tty = agent.config.process != NULL && agent.config.process->terminal;
+	if (make_stdio(init, tty, stdio, &f) == 0) {
+		init->pid = container_create(&agent.config, stdio, &agent.init_sync, &f);
+		if (tty)
+			relay_terminal(init, &f);
+	}
 	for (int i = 0; i < 3; i++)
 		if (stdio[i] >= 0)
 			close(stdio[i]);
-	if (f.msg[0] != '\0' || agent.init_pid <= 0) {
+	if (f.msg[0] != '\0' || init->pid <= 0) {
+		init->token[0] = '\0';
 		reply_error(fd, &f);
 		return;
 	}
@@ -165,14 +242,15 @@ static void handle_signal(int fd, const char *payload, size_t len)
 {
 	struct agent_signal s;
 	struct agent_failure f = {0};
-	if (len != sizeof(s) || !agent.created || agent.init_exited) {
+	struct process *init = init_process();
+	if (len != sizeof(s) || !agent.created || init->exited) {
 		failure_set(&f, 1,
 			    len != sizeof(s) ? "bad signal request" : "container not running");
 		reply_error(fd, &f);
 		return;
 	}
 	memcpy(&s, payload, sizeof(s));
-	if (kill(agent.init_pid, s.signo) < 0) {
+	if (kill(init->pid, s.signo) < 0) {
 		failure_set(&f, 1, "signal %d: %s", s.signo, strerror(errno));
 		reply_error(fd, &f);
 		return;
@@ -180,25 +258,161 @@ static void handle_signal(int fd, const char *payload, size_t len)
 	agent_write_frame(fd, AGENT_OK, NULL, 0);
 }
 
-static void send_exit(int fd)
+static void send_exit(int fd, const struct process *p)
 {
-	struct agent_exit e = {agent.init_status};
+	struct agent_exit e = {p->status};
 	agent_write_frame(fd, AGENT_EXIT, &e, sizeof(e));
 }
 
-static void handle_wait(struct conn *c)
+static void handle_wait(struct conn *c, const char *token)
 {
-	if (agent.init_exited)
-		send_exit(c->fd);
+	struct process *p = find_process(token);
+	if (p == NULL || token[0] == '\0') {
+		struct agent_failure f;
+		failure_set(&f, 1, "no process %s to wait for", token);
+		reply_error(c->fd, &f);
+	} else if (p->exited) {
+		send_exit(c->fd, p);
+	} else {
+		snprintf(c->waits, sizeof(c->waits), "%s", token);
+	}
+}
+
+/* EXEC: the token, a NUL, the process as JSON. */
+static void handle_exec(int fd, const char *payload, size_t len)
+{
+	struct agent_failure f = {0};
+	struct error *err = NULL;
+	struct oci_process proc;
+	int stdio[3] = {-1, -1, -1};
+	size_t token_len = strnlen(payload, len);
+	struct process *init = init_process();
+	if (token_len == len || token_len == 0 || token_len > AGENT_TOKEN_MAX) {
+		failure_set(&f, 1, "bad exec request");
+	} else if (!agent.created || agent.init_sync >= 0 || init->exited) {
+		failure_set(&f, 1, "container not running");
+	} else if (find_process(payload) != NULL) {
+		failure_set(&f, 1, "process %s exists already", payload);
+	} else if (oci_process_parse(payload + token_len + 1, "process", &proc, &err) < 0) {
+		failure_set(&f, 1, "%s", err->msg);
+		error_release(&err);
+	} else {
+		accept_conns();
+		struct process *p = new_process(payload);
+		if (p == NULL)
+			failure_set(&f, 1, "too many processes");
+		else if (make_stdio(p, proc.terminal, stdio, &f) == 0) {
+			p->pid = container_exec(init->pid, &proc, stdio, &f);
+			if (proc.terminal)
+				relay_terminal(p, &f);
+		}
+		for (int i = 0; i < 3; i++)
+			if (stdio[i] >= 0)
+				close(stdio[i]);
+		if (p != NULL && (f.msg[0] != '\0' || p->pid <= 0)) {
+			if (p->stdin_relay >= 0)
+				relay_close(&agent.relays[p->stdin_relay]);
+			p->token[0] = '\0';
+		}
+		oci_process_release(&proc);
+	}
+	debug("exec %s: %s", payload, f.msg[0] ? f.msg : "exec'd");
+	if (f.msg[0] != '\0')
+		reply_error(fd, &f);
 	else
-		c->waits_init = true;
+		agent_write_frame(fd, AGENT_OK, NULL, 0);
+}
+
+/* The pid a process has in its innermost namespace: the last NSpid. */
+static long ns_pid(const char *pid_dir)
+{
+	char path[300], line[256];
+	long pid = -1;
+	snprintf(path, sizeof(path), "/proc/%s/status", pid_dir);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (char *save, *tok = strtok_r(line + 6, " \t\n", &save); tok != NULL;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			pid = strtol(tok, NULL, 10);
+	}
+	fclose(f);
+	return pid;
+}
+
+/* PS: the container's processes as it sees them, a line each:
+ * "PID COMMAND LINE". */
+static void handle_ps(int fd)
+{
+	char own[64], path[300], ns[64], cmd[512], *out = NULL;
+	size_t out_len = 0;
+	struct process *init = init_process();
+	struct agent_failure f = {0};
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init->pid);
+	ssize_t own_len = agent.created && !init->exited ? readlink(path, own, sizeof(own)) : -1;
+	DIR *dir = own_len > 0 ? opendir("/proc") : NULL;
+	if (dir == NULL) {
+		failure_set(&f, 1, "container not running");
+		reply_error(fd, &f);
+		return;
+	}
+	FILE *mem = open_memstream(&out, &out_len);
+	for (struct dirent *de; (de = readdir(dir)) != NULL;) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
+		ssize_t n = readlink(path, ns, sizeof(ns));
+		if (n != own_len || memcmp(ns, own, (size_t)n) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		int cfd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t len = cfd >= 0 ? read(cfd, cmd, sizeof(cmd) - 1) : -1;
+		if (cfd >= 0)
+			close(cfd);
+		len = len < 0 ? 0 : len;
+		for (ssize_t i = 0; i < len; i++)
+			if (cmd[i] == '\0' || cmd[i] == '\n')
+				cmd[i] = ' ';
+		while (len > 0 && cmd[len - 1] == ' ')
+			len--;
+		cmd[len] = '\0';
+		fprintf(mem, "%ld %s\n", ns_pid(de->d_name), cmd);
+	}
+	closedir(dir);
+	fclose(mem);
+	agent_write_frame(fd, AGENT_OK, out, out_len);
+	free(out);
+}
+
+/* RESIZE: struct agent_resize, then the token. */
+static void handle_resize(int fd, const char *payload, size_t len)
+{
+	struct agent_resize r;
+	struct agent_failure f = {0};
+	struct process *p = len > sizeof(r) ? find_process(payload + sizeof(r)) : NULL;
+	if (p == NULL || p->master < 0) {
+		failure_set(&f, 1, "no terminal to resize");
+		reply_error(fd, &f);
+		return;
+	}
+	memcpy(&r, payload, sizeof(r));
+	struct winsize ws = {.ws_row = r.rows, .ws_col = r.cols};
+	if (ioctl(p->master, TIOCSWINSZ, &ws) < 0) {
+		failure_set(&f, 1, "resize: %s", strerror(errno));
+		reply_error(fd, &f);
+		return;
+	}
+	agent_write_frame(fd, AGENT_OK, NULL, 0);
 }
 
 static void close_conn(struct conn *c)
 {
 	close(c->fd);
 	c->fd = -1;
-	c->waits_init = false;
+	c->waits[0] = '\0';
 }
 
 /* One request from a connection; false when the connection is done. */
@@ -221,7 +435,16 @@ static bool handle_request(struct conn *c)
 		handle_signal(c->fd, payload, (size_t)len);
 		break;
 	case AGENT_WAIT:
-		handle_wait(c);
+		handle_wait(c, payload);
+		break;
+	case AGENT_EXEC:
+		handle_exec(c->fd, payload, (size_t)len);
+		break;
+	case AGENT_PS:
+		handle_ps(c->fd);
+		break;
+	case AGENT_RESIZE:
+		handle_resize(c->fd, payload, (size_t)len);
 		break;
 	default: {
 		struct agent_failure f;
@@ -287,16 +510,24 @@ static void accept_conns(void)
 		accept_one(fd);
 }
 
-static void init_exited(int status)
+static void process_exited(struct process *p, int status)
 {
-	debug("container process exited: status 0x%x", status);
-	agent.init_exited = true;
-	agent.init_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-	if (agent.init_stdin_relay >= 0)
-		relay_close(&agent.relays[agent.init_stdin_relay]);
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (agent.conns[i].fd >= 0 && agent.conns[i].waits_init)
-			send_exit(agent.conns[i].fd);
+	debug("process %s (pid %d) exited: status 0x%x", p->token, (int)p->pid, status);
+	p->exited = true;
+	p->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	if (p->stdin_relay >= 0)
+		relay_close(&agent.relays[p->stdin_relay]);
+	p->stdin_relay = -1;
+	if (p->master >= 0)
+		close(p->master);
+	p->master = -1;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &agent.conns[i];
+		if (c->fd >= 0 && strcmp(c->waits, p->token) == 0) {
+			send_exit(c->fd, p);
+			c->waits[0] = '\0';
+		}
+	}
 }
 
 static void reap(void)
@@ -306,9 +537,13 @@ static void reap(void)
 		;
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (pid == agent.init_pid && agent.created && !agent.init_exited)
-			init_exited(status);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < MAX_PROCESSES; i++) {
+			struct process *p = &agent.processes[i];
+			if (p->token[0] != '\0' && p->pid == pid && !p->exited)
+				process_exited(p, status);
+		}
+	}
 }
 
 int agent_listen(void)
@@ -333,14 +568,13 @@ void agent_serve(int listen_fd, int host)
 	agent.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	agent.listen_fd = listen_fd;
 	agent.init_sync = -1;
-	agent.init_stdin_relay = -1;
 	for (int i = 0; i < MAX_CONNS; i++)
 		agent.conns[i].fd = -1;
 	for (int i = 0; i < MAX_STREAMS; i++)
 		agent.streams[i].fd = -1;
 	struct conn *hc = add_conn(host);
 	if (hc != NULL)
-		hc->waits_init = true;
+		snprintf(hc->waits, sizeof(hc->waits), "%s", AGENT_INIT_TOKEN);
 
 	for (;;) {
 		struct pollfd fds[2 + MAX_CONNS + MAX_RELAYS];

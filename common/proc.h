@@ -18,4 +18,8 @@ bool proc_is_same(pid_t pid, uint64_t start_time);
  * when it is gone, -1 on timeout. */
 int proc_wait_gone(pid_t pid, uint64_t start_time, int timeout_ms);
 
+/* The state letter of pid (/proc/<pid>/stat field 3: R, S, T...), 0 when
+ * it does not exist. */
+char proc_state(pid_t pid);
+
 #endif

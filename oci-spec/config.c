@@ -367,3 +367,34 @@ bool oci_mount_is_bind(const struct oci_mount *m)
 			return true;
 	return false;
 }
+
+int oci_process_parse(const char *text, const char *name, struct oci_process *p, struct error **err)
+{
+	memset(p, 0, sizeof(*p));
+	if (schema_parse_text(&process_schema, text, p, err) < 0)
+		return error_wrap(err, "%s", name);
+	if (p->args.len == 0) {
+		oci_process_release(p);
+		return error_set_kind(err, EINVAL, "%s: args: must be a non-empty array of strings",
+				      name);
+	}
+	if (p->cwd == NULL || p->cwd[0] != '/') {
+		oci_process_release(p);
+		return error_set_kind(err, EINVAL, "%s: cwd: must be an absolute path", name);
+	}
+	return 0;
+}
+
+char *oci_process_to_json(const struct oci_process *p)
+{
+	yajl_gen g = json_gen_new(false);
+	schema_write(&process_schema, p, g);
+	char *out = json_gen_take(g, false);
+	yajl_gen_free(g);
+	return out;
+}
+
+void oci_process_release(struct oci_process *p)
+{
+	schema_release(&process_schema, p);
+}

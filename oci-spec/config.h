@@ -321,6 +321,13 @@ char *oci_config_to_json(const struct oci_config *config);
 
 void oci_config_release(struct oci_config *config);
 void oci_mount_release(struct oci_mount *mount);
+/* A process object on its own (`exec --process`, and what the runtime
+ * sends the agent for an exec): parsed and checked (args, absolute cwd). */
+int oci_process_parse(const char *text, const char *name, struct oci_process *p,
+		      struct error **err);
+char *oci_process_to_json(const struct oci_process *p);
+void oci_process_release(struct oci_process *p);
+
 /* A bind mount: type "bind", or a "bind"/"rbind" option. */
 bool oci_mount_is_bind(const struct oci_mount *mount);
 void oci_resources_free(struct oci_resources *resources);

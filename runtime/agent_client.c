@@ -55,8 +55,8 @@ int agent_connect(const char *state_dir, struct error **err)
 	return steal_fd(&fd);
 }
 
-int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *exit_code,
-		  struct error **err)
+static int request(int fd, uint32_t type, const void *payload, size_t len, int *exit_code,
+		   char **ok_payload, size_t *ok_len, struct error **err)
 {
 	uint32_t reply;
 	cleanup_free char *answer = NULL;
@@ -64,11 +64,16 @@ int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *e
 		*exit_code = 1;
 	if (agent_write_frame(fd, type, payload, len) < 0)
 		return error_set(err, errno, "send to the agent");
-	ssize_t n = agent_read_frame(fd, &reply, &answer, 65536);
+	ssize_t n = agent_read_frame(fd, &reply, &answer, AGENT_MAX_PAYLOAD);
 	if (n < 0)
 		return error_set(err, errno, "the agent's answer");
-	if (reply == AGENT_OK)
+	if (reply == AGENT_OK) {
+		if (ok_payload != NULL) {
+			*ok_payload = steal_pointer(&answer);
+			*ok_len = (size_t)n;
+		}
 		return 0;
+	}
 	struct agent_error e = {1};
 	if (reply != AGENT_ERROR || (size_t)n < sizeof(e))
 		return error_set_kind(err, EPROTO, "unexpected answer %u from the agent", reply);
@@ -77,4 +82,16 @@ int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *e
 		*exit_code = e.exit_code;
 	int errnum = e.exit_code == 127 ? ENOENT : e.exit_code == 126 ? EACCES : EIO;
 	return error_set_kind(err, errnum, "%s", answer + sizeof(e));
+}
+
+int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *exit_code,
+		  struct error **err)
+{
+	return request(fd, type, payload, len, exit_code, NULL, NULL, err);
+}
+
+int agent_request_answer(int fd, uint32_t type, const void *payload, size_t len, char **answer,
+			 size_t *answer_len, struct error **err)
+{
+	return request(fd, type, payload, len, NULL, answer, answer_len, err);
 }

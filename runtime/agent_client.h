@@ -20,4 +20,8 @@ int agent_connect(const char *state_dir, struct error **err);
 int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *exit_code,
 		  struct error **err);
 
+/* The same, keeping an OK's payload (NUL-terminated, caller frees). */
+int agent_request_answer(int fd, uint32_t type, const void *payload, size_t len, char **answer,
+			 size_t *answer_len, struct error **err);
+
 #endif

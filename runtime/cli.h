@@ -50,6 +50,10 @@ int cli_expect_args(int argc, char **argv, int count, const char *what, struct e
 
 int cmd_start(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_run(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_exec(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_pause(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_resume(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_ps(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_create(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_check(struct vrun_context *ctx, int argc, char **argv, struct error **err);

@@ -9,6 +9,8 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
+#include "oci-spec/config.h"
+#include "runtime/hooks.h"
 
 /* How long `delete` waits for a killed VMM to go. */
 #define KILL_WAIT_MS 10000
@@ -26,7 +28,12 @@ const char *container_refresh_status(struct container *c)
 	if (s->pid <= 0 || !proc_is_same((pid_t)s->pid, c->record.pid_start_time)) {
 		s->pid = 0;
 		set_status(c, STATUS_STOPPED);
+		return s->status;
 	}
+	/* `pause` stops the VMM process, and with it every vCPU. */
+	char state = proc_state((pid_t)s->pid);
+	if ((state == 'T' || state == 't') && strcmp(s->status, STATUS_RUNNING) == 0)
+		set_status(c, STATUS_PAUSED);
 	return s->status;
 }
 
@@ -46,9 +53,30 @@ int container_kill_vmm(struct container *c, struct error **err)
 	return 0;
 }
 
+/* poststop hooks run once the container is gone; a failure is a warning
+ * (runtime-spec runtime.md, delete). */
+static void run_poststop(struct container *c)
+{
+	struct oci_config config;
+	struct error *err = NULL;
+	if (c->record.state.bundle == NULL ||
+	    oci_config_load(c->record.state.bundle, &config, &err) < 0) {
+		error_release(&err);
+		return;
+	}
+	if (config.hooks != NULL &&
+	    hooks_run(&config.hooks->poststop, "poststop", &c->record.state, &err) < 0)
+		log_warning("%s", err->msg);
+	error_release(&err);
+	oci_config_release(&config);
+}
+
 int container_destroy(struct container *c, struct error **err)
 {
+	bool had_state = c->record.state.id != NULL;
 	if (container_kill_vmm(c, err) < 0)
 		return -1;
+	if (had_state)
+		run_poststop(c);
 	return container_remove_dir(c, err);
 }

@@ -21,6 +21,7 @@
 #include "runtime/agent_client.h"
 #include "runtime/container.h"
 #include "runtime/guest.h"
+#include "runtime/hooks.h"
 #include "runtime/supervisor.h"
 
 #define LOG_TAIL 1500
@@ -101,6 +102,19 @@ static int write_pid_file(const char *path, pid_t pid, struct error **err)
 	return 0;
 }
 
+/* The VM runs and the process waits for start: the runtime environment
+ * exists, which is when runtime-spec wants these. */
+static int run_create_hooks(struct container *c, const struct oci_hooks *hooks, struct error **err)
+{
+	if (hooks_run(&hooks->create_runtime, "createRuntime", &c->record.state, err) < 0 ||
+	    hooks_run(&hooks->prestart, "prestart", &c->record.state, err) < 0)
+		return -1;
+	if (hooks->create_container.len > 0 || hooks->start_container.len > 0)
+		log_warning("createContainer and startContainer hooks (run inside the guest) are "
+			    "not implemented yet; skipped");
+	return 0;
+}
+
 static pid_t fork_vmm(const struct supervisor_config *sc, struct container *c, int sync[2],
 		      struct error **err)
 {
@@ -134,12 +148,6 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		oci_config_release(&config);
 		return error_set(err, errno, "bundle %s", o->bundle);
 	}
-	if (config.process != NULL && config.process->terminal) {
-		oci_config_release(&config);
-		return error_set_kind(
-			err, ENOTSUP,
-			"process.terminal: terminals are not implemented yet in vrun");
-	}
 	if (guest_image_prepare(ctx->root, NULL, &guest, err) < 0) {
 		oci_config_release(&config);
 		return -1;
@@ -157,6 +165,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.config_text = text,
 		.config_len = len,
 		.guest = &guest,
+		.console_socket = o->console_socket,
 		.sync_fd = sync[1],
 	};
 	pid_t pid = fork_vmm(&sc, c, sync, err);
@@ -167,6 +176,8 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0 &&
 	    o->pid_file != NULL)
 		ret = write_pid_file(o->pid_file, pid, err);
+	if (ret == 0 && config.hooks != NULL)
+		ret = run_create_hooks(c, config.hooks, err);
 	if (ret < 0 && pid > 0 && c->record.state.pid > 0)
 		container_kill_vmm(c, &(struct error *){NULL});
 	else if (ret < 0 && pid > 0)
@@ -210,5 +221,17 @@ int start_container(struct container *c, const char *root, struct error **err)
 		return error_wrap(err, "start %s", c->id);
 	free(c->record.state.status);
 	c->record.state.status = xstrdup(STATUS_RUNNING);
-	return container_write_record(c, err);
+	if (container_write_record(c, err) < 0)
+		return -1;
+	/* A failed poststart hook is a warning (runtime-spec runtime.md). */
+	struct oci_config config;
+	struct error *hook_err = NULL;
+	if (oci_config_load(c->record.state.bundle, &config, &hook_err) == 0) {
+		if (config.hooks != NULL && hooks_run(&config.hooks->poststart, "poststart",
+						      &c->record.state, &hook_err) < 0)
+			log_warning("%s", hook_err->msg);
+		oci_config_release(&config);
+	}
+	error_release(&hook_err);
+	return 0;
 }

@@ -24,6 +24,8 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "runtime/agent_client.h"
+#include "runtime/stdio_relay.h"
+#include "runtime/terminal.h"
 #include "vmm/vm.h"
 
 #define GUEST_CMDLINE	    "console=ttyS0 reboot=k panic=-1 pci=off"
@@ -32,11 +34,6 @@
 #define BOOT_TIMEOUT_MS	    120000 /* generous: the emulated test host boots in seconds */
 #define OUTPUT_DRAIN_MS	    5000   /* after the exit, for the last output to arrive */
 #define STATUS_VM_FAILURE   255
-
-struct host_relay {
-	int from, to;
-	bool to_socket;
-};
 
 struct supervisor {
 	const struct supervisor_config *c;
@@ -49,9 +46,8 @@ struct supervisor {
 	int agent_fd;
 	int signal_fd;
 	int serial_fd;
-	pthread_mutex_t lock;
-	pthread_cond_t relay_done;
-	unsigned relays_running; /* stdout and stderr relays not finished */
+	int tty_fd; /* our end of the container's terminal, -1 without one */
+	struct stdio_relay relay;
 	char listen_path[108];
 };
 
@@ -223,97 +219,56 @@ static int accept_agent(struct supervisor *s, struct error **err)
 	return 0;
 }
 
-static void *relay_thread(void *arg)
-{
-	struct host_relay *r = arg;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(r->from, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || fs_write_all(r->to, buf, (size_t)n) < 0)
-			break;
-	}
-	if (r->to_socket)
-		shutdown(r->to, SHUT_WR);
-	else
-		shutdown(r->from, SHUT_RDWR); /* the reader went away: tell the guest */
-	return NULL;
-}
-
-struct relay_arg {
-	struct host_relay relay;
-	struct supervisor *s;
-};
-
-static void *output_relay(void *arg)
-{
-	struct relay_arg *a = arg;
-	relay_thread(&a->relay);
-	pthread_mutex_lock(&a->s->lock);
-	a->s->relays_running--;
-	pthread_cond_broadcast(&a->s->relay_done);
-	pthread_mutex_unlock(&a->s->lock);
-	free(a);
-	return NULL;
-}
-
-static void *input_relay(void *arg)
-{
-	struct relay_arg *a = arg;
-	relay_thread(&a->relay);
-	free(a);
-	return NULL;
-}
-
-/* One stream connection to the agent for each standard stream of the
- * container process, relayed on threads of their own (the VMM's stdio may
- * be files, pipes or terminals: blocking I/O fits them all). */
+/* The container process's streams, connected before it is created. */
 static int connect_stdio(struct supervisor *s, struct error **err)
 {
-	for (int i = 0; i < 3; i++) {
-		int fd = agent_connect(s->c->state_dir, err);
-		if (fd < 0)
-			return -1;
-		struct agent_stdio st = {(uint32_t)i};
-		if (agent_write_frame2(fd, AGENT_STDIO, &st, sizeof(st), AGENT_INIT_TOKEN,
-				       strlen(AGENT_INIT_TOKEN)) < 0) {
-			close(fd);
-			return error_set(err, errno, "stdio stream");
-		}
-		struct relay_arg *a = calloc(1, sizeof(*a));
-		if (a == NULL)
-			abort();
-		a->s = s;
-		a->relay = i == 0 ? (struct host_relay){0, fd, true}
-				  : (struct host_relay){fd, i, false};
-		if (i > 0)
-			s->relays_running++;
-		pthread_t t;
-		int ret = pthread_create(&t, NULL, i == 0 ? input_relay : output_relay, a);
-		if (ret != 0)
-			return error_set(err, ret, "stdio relay");
-		pthread_detach(t);
-	}
-	return 0;
+	int streams[3];
+	if (stdio_connect(s->c->state_dir, AGENT_INIT_TOKEN, streams, err) < 0)
+		return -1;
+	return stdio_relay_start(&s->relay, streams, err);
 }
 
-static void wait_output(struct supervisor *s)
+/* With process.terminal: our pty (its master to --console-socket), or,
+ * without a console socket, our own stdin and stdout. */
+static int connect_terminal(struct supervisor *s, struct error **err)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += OUTPUT_DRAIN_MS / 1000;
-	pthread_mutex_lock(&s->lock);
-	while (s->relays_running > 0)
-		if (pthread_cond_timedwait(&s->relay_done, &s->lock, &deadline) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&s->lock);
+	const struct oci_process *p = s->c->config->process;
+	int stream;
+	s->tty_fd = 0;
+	if (s->c->console_socket != NULL) {
+		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;
+		uint16_t cols = p->console_size ? (uint16_t)p->console_size->width : 0;
+		if (terminal_setup(s->c->console_socket, rows, cols, true, &s->tty_fd, err) < 0)
+			return -1;
+	}
+	if (stdio_connect_tty(s->c->state_dir, AGENT_INIT_TOKEN, &stream, err) < 0)
+		return -1;
+	return stdio_relay_start_tty(&s->relay, s->tty_fd, s->tty_fd == 0 ? 1 : s->tty_fd, stream,
+				     err);
+}
+
+/* SIGWINCH: the size of our terminal goes to the guest's. */
+static void resize(struct supervisor *s)
+{
+	uint16_t rows, cols;
+	char payload[sizeof(struct agent_resize) + sizeof(AGENT_INIT_TOKEN)];
+	if (s->tty_fd < 0 || !terminal_size(s->tty_fd, &rows, &cols))
+		return;
+	struct agent_resize r = {rows, cols};
+	memcpy(payload, &r, sizeof(r));
+	memcpy(payload + sizeof(r), AGENT_INIT_TOKEN, sizeof(AGENT_INIT_TOKEN));
+	if (agent_write_frame(s->agent_fd, AGENT_RESIZE, payload, sizeof(payload)) < 0)
+		log_warning("resize: %s", strerror(errno));
 }
 
 static void forward_signal(struct supervisor *s)
 {
 	struct signalfd_siginfo info;
 	while (read(s->signal_fd, &info, sizeof(info)) == sizeof(info)) {
+		if (info.ssi_signo == SIGWINCH && s->tty_fd >= 0) {
+			resize(s);
+			continue;
+		}
 		struct agent_signal sig = {(int32_t)info.ssi_signo, 0};
 		log_debug("forwarding signal %u to the container", info.ssi_signo);
 		if (agent_write_frame(s->agent_fd, AGENT_SIGNAL, &sig, sizeof(sig)) < 0)
@@ -370,7 +325,10 @@ static int create_container(struct supervisor *s, struct error **err)
 	bool bind_share;
 	int code = 1;
 	if (setup_bind_share(s, &bind_share, err) < 0 || listen_agent(s, err) < 0 ||
-	    boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0 || connect_stdio(s, err) < 0)
+	    boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
+		return 1;
+	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
+	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
 	if (agent_request(s->agent_fd, AGENT_CREATE, s->c->config_text, s->c->config_len, &code,
 			  err) < 0)
@@ -380,7 +338,8 @@ static int create_container(struct supervisor *s, struct error **err)
 
 int supervisor_run(const struct supervisor_config *c)
 {
-	struct supervisor s = {.c = c, .listen_fd = -1, .agent_fd = -1, .serial_fd = -1};
+	struct supervisor s = {
+		.c = c, .listen_fd = -1, .agent_fd = -1, .serial_fd = -1, .tty_fd = -1};
 	struct error *err = NULL;
 	sigset_t forwarded;
 
@@ -388,8 +347,6 @@ int supervisor_run(const struct supervisor_config *c)
 	forwarded_signals(&forwarded);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.relay_done, NULL);
 	s.signal_fd = signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
 	s.vm_done_fd = eventfd(0, EFD_CLOEXEC);
 	if (s.signal_fd < 0 || s.vm_done_fd < 0) {
@@ -406,7 +363,7 @@ int supervisor_run(const struct supervisor_config *c)
 	report_parent(&s, 0, NULL);
 	int status = supervise(&s);
 	if (status >= 0)
-		wait_output(&s);
+		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);
 	else
 		log_warning("container %s: the VM ended before the container process (see %s/%s)",
 			    c->id, c->state_dir, VMM_LOG);

@@ -25,6 +25,7 @@ struct supervisor_config {
 	const char *config_text; /* config.json as read, for the agent */
 	size_t config_len;
 	const struct guest_image *guest;
+	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
 	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
 };
 

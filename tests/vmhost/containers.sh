@@ -59,6 +59,32 @@ run timeout 60 $vrun --root "$croot" start life
 expect "start: exit 0" 0 "" ""
 run $vrun --root "$croot" state life
 expect "state after start: running" 0 '"status": "running"' ""
+# exec into the running container: its namespaces, output, exit code.
+run timeout 60 $vrun --root "$croot" exec life sh -c 'echo "exec in $(hostname), init is $(cat /proc/1/comm)"; echo to-err >&2; exit 7'
+expect "exec: output of the exec'd process, its exit code (7)" 7 '^exec in vrun, init is sh$' '^to-err$'
+run timeout 60 $vrun --root "$croot" exec --env EXTRA=1 --cwd /tmp --user 1000:1000 life sh -c 'echo "$EXTRA $(pwd) $(id -u)"'
+expect "exec --env --cwd --user" 0 '^1 /tmp 1000$' ""
+run timeout 60 $vrun --root "$croot" exec life no-such-command
+expect "exec of a missing command: 127, executable file not found" 127 "" 'executable file not found'
+run timeout 60 $vrun --root "$croot" exec --detach --pid-file "$scratch/exec.pid" life sh -c 'sleep 1; exit 3'
+expect "exec --detach returns at once" 0 "" ""
+relay=$(cat "$scratch/exec.pid" 2>/dev/null)
+check "exec --detach: the pid file names the relay process" test -n "$relay" -a -d "/proc/$relay"
+for _ in $(seq 100); do [[ -d /proc/$relay ]] || break; sleep 0.1; done
+check "the relay exits once the process has" test ! -d "/proc/$relay"
+run timeout 60 $vrun --root "$croot" ps --format json life
+expect "ps --format json: the pids the container sees, its init is 1" 0 '^\[(.*,)?1(,.*)?\]$' ""
+run timeout 60 $vrun --root "$croot" ps life
+expect "ps: a table of pids and commands" 0 '^1 +sh -c trap' ""
+run $vrun --root "$croot" pause life
+expect "pause: exit 0" 0 "" ""
+run $vrun --root "$croot" state life
+expect "state after pause: paused" 0 '"status": "paused"' ""
+check "the VMM process is stopped" grep -q '^State:.*T' "/proc/$pid/status"
+run $vrun --root "$croot" resume life
+expect "resume: exit 0" 0 "" ""
+run $vrun --root "$croot" state life
+expect "state after resume: running" 0 '"status": "running"' ""
 run $vrun --root "$croot" kill life TERM
 expect "kill TERM: exit 0" 0 "" ""
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -108,4 +134,36 @@ edit='.process.args = ["/etc/passwd"]'
 bundle noexec true
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/noexec" noexec
 expect "run of a file that is not executable: exit 126, permission denied" 126 "" 'permission denied'
+# A terminal: the master goes to the console socket (one fd, a name),
+# the process runs on a pty in the guest, sized from consoleSize.
+edit='.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
+bundle tty sh -c 'tty; stty size; read line; echo "got: $line"'
+timeout 120 build/tests/console_recv "$scratch/console.sock" $'hello tty\n' >"$scratch/tty.out" 2>"$scratch/tty.err" &
+recv_job=$!
+for _ in $(seq 50); do [[ -S $scratch/console.sock ]] && break; sleep 0.1; done
+run timeout 120 $vrun --root "$croot" run --console-socket "$scratch/console.sock" --bundle "$bundles/tty" tty
+expect "run with a terminal and --console-socket: exit 0, nothing on our own stdout" 0 "" ""
+wait $recv_job
+check "the console socket got exactly one fd and a non-empty payload" grep -q '^console: fds=1 payload=/dev/pts/' "$scratch/tty.err"
+check "the process's stdio is a terminal in the guest" grep -q '^/dev/pts/' "$scratch/tty.out"
+check "its size came from consoleSize (33 rows, 101 columns)" grep -q '^33 101' "$scratch/tty.out"
+check "input typed on the master reached it, through the guest's line discipline" grep -q '^got: hello tty' "$scratch/tty.out"
+
+# Hooks on the host: the state on stdin; a failing one fails create.
+edit='.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/prestart.json"]}],
+	"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/poststart.json"]}],
+	"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/poststop.json"]}]}'
+bundle hooks true
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/hooks" hooks
+expect "run with prestart, poststart and poststop hooks" 0 "" ""
+check "prestart got the state on stdin: created, with the VMM pid" \
+	jq -e '.id == "hooks" and .status == "created" and .pid > 0' "$scratch/prestart.json"
+check "poststart saw it running" jq -e '.status == "running"' "$scratch/poststart.json"
+check "poststop ran once it was gone" jq -e '.id == "hooks" and .status == "stopped"' "$scratch/poststop.json"
+edit='.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]}'
+bundle badhook true
+run timeout 120 $vrun --root "$croot" create --bundle "$bundles/badhook" badhook
+expect "a failing createRuntime hook fails create, with its output" 1 "" \
+	'createRuntime hook /bin/sh: exit status 3: no network for you'
+check "and leaves nothing behind" test ! -e "$croot/badhook"
 rm -rf "$croot" "$scratch"

@@ -23,7 +23,7 @@ tests/vmhost/make-vmlinux build/guest/vmlinuz build/tests/vmlinux
 # therefore booted once more; a second timeout fails.
 run_inside() {
 	start=$(date +%s%N)
-	run env VMHOST_TIMEOUT=300 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
+	run env VMHOST_TIMEOUT=900 "$vmhost" -- sh -c 'date +started=%s%N; exec tests/vmhost/inside.sh'
 }
 run_inside
 if ((rc == 124 && emulated)); then

@@ -1,0 +1,144 @@
+/* Stream connections and the copy threads. */
+#include "runtime/stdio_relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/protocol.h"
+#include "common/fs.h"
+#include "common/xalloc.h"
+#include "runtime/agent_client.h"
+
+struct copy {
+	int from, to;
+	bool output; /* from the agent to our stdout or stderr */
+	bool close_from;
+	struct stdio_relay *relay;
+};
+
+int stdio_connect(const char *state_dir, const char *token, int streams[3], struct error **err)
+{
+	for (int i = 0; i < 3; i++)
+		streams[i] = -1;
+	for (int i = 0; i < 3; i++) {
+		streams[i] = agent_connect(state_dir, err);
+		struct agent_stdio st = {(uint32_t)i};
+		if (streams[i] >= 0 && agent_write_frame2(streams[i], AGENT_STDIO, &st, sizeof(st),
+							  token, strlen(token)) == 0)
+			continue;
+		if (streams[i] >= 0)
+			error_set(err, errno, "stdio stream");
+		for (int j = 0; j <= i; j++)
+			if (streams[j] >= 0)
+				close(streams[j]);
+		return -1;
+	}
+	return 0;
+}
+
+int stdio_connect_tty(const char *state_dir, const char *token, int *stream, struct error **err)
+{
+	*stream = agent_connect(state_dir, err);
+	if (*stream < 0)
+		return -1;
+	struct agent_stdio st = {AGENT_TTY};
+	if (agent_write_frame2(*stream, AGENT_STDIO, &st, sizeof(st), token, strlen(token)) < 0) {
+		close(*stream);
+		*stream = -1;
+		return error_set(err, errno, "terminal stream");
+	}
+	return 0;
+}
+
+static void *copy_thread(void *arg)
+{
+	struct copy *c = arg;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(c->from, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || fs_write_all(c->to, buf, (size_t)n) < 0)
+			break;
+	}
+	if (c->output) {
+		/* Also when our reader went away: the guest then sees the
+		 * stream closed. */
+		if (c->close_from)
+			close(c->from);
+		pthread_mutex_lock(&c->relay->lock);
+		c->relay->outputs_running--;
+		pthread_cond_broadcast(&c->relay->done);
+		pthread_mutex_unlock(&c->relay->lock);
+	} else {
+		shutdown(c->to, SHUT_WR);
+	}
+	free(c);
+	return NULL;
+}
+
+int stdio_relay_start(struct stdio_relay *r, const int streams[3], struct error **err)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->done, NULL);
+	r->outputs_running = 2;
+	for (int i = 0; i < 3; i++) {
+		struct copy *c = xcalloc(1, sizeof(*c));
+		*c = i == 0 ? (struct copy){0, streams[0], false, false, r}
+			    : (struct copy){streams[i], i, true, true, r};
+		pthread_t t;
+		int ret = pthread_create(&t, NULL, copy_thread, c);
+		if (ret != 0) {
+			free(c);
+			return error_set(err, ret, "stdio relay");
+		}
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+int stdio_relay_start_tty(struct stdio_relay *r, int in, int out, int stream, struct error **err)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->done, NULL);
+	r->outputs_running = 1;
+	/* The input copy half-closes the stream, the output copy closes its
+	 * own duplicate: neither pulls the fd from under the other. */
+	int dup_stream = fcntl(stream, F_DUPFD_CLOEXEC, 3);
+	if (dup_stream < 0)
+		return error_set(err, errno, "terminal stream");
+	struct copy *copies[2] = {xcalloc(1, sizeof(struct copy)), xcalloc(1, sizeof(struct copy))};
+	*copies[0] = (struct copy){in, stream, false, false, r};
+	*copies[1] = (struct copy){dup_stream, out, true, true, r};
+	for (int i = 0; i < 2; i++) {
+		pthread_t t;
+		int ret = pthread_create(&t, NULL, copy_thread, copies[i]);
+		if (ret != 0)
+			return error_set(err, ret, "terminal relay");
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+void stdio_relay_wait(struct stdio_relay *r, int timeout_ms)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->outputs_running > 0)
+		if (pthread_cond_timedwait(&r->done, &r->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&r->lock);
+}

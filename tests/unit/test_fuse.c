@@ -1,0 +1,522 @@
+/* The virtio-fs FUSE server against a temporary export: each opcode, and
+ * the requests a hostile guest could send (escaping names, symlinks out,
+ * huge lengths, stale ids, writes to a read-only export). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vmm/virtio/fs/ops.h"
+
+#define OUT_SIZE FUSE_SERVER_MAX_REPLY
+
+struct fixture {
+	char dir[64];
+	struct fuse_server server;
+	uint8_t *out;
+	uint64_t unique;
+};
+
+struct reply {
+	int32_t error;
+	size_t len; /* payload bytes */
+	const uint8_t *data;
+	bool none; /* no reply at all */
+};
+
+/* Sends opcode on nodeid with the argument pieces given as (ptr, len)
+ * pairs, ending with NULL. */
+static struct reply call(struct fixture *f, uint32_t opcode, uint64_t nodeid, ...)
+{
+	uint8_t in[FUSE_SERVER_MAX_REQUEST];
+	size_t len = sizeof(struct fuse_in_header);
+	va_list ap;
+	va_start(ap, nodeid);
+	for (const void *p; (p = va_arg(ap, const void *)) != NULL;) {
+		size_t n = va_arg(ap, size_t);
+		assert_true(len + n <= sizeof(in));
+		memcpy(in + len, p, n);
+		len += n;
+	}
+	va_end(ap);
+	struct fuse_in_header h = {
+		.len = (uint32_t)len, .opcode = opcode, .unique = ++f->unique, .nodeid = nodeid};
+	memcpy(in, &h, sizeof(h));
+	size_t n = fuse_server_handle(&f->server, in, len, f->out, OUT_SIZE);
+	struct reply r = {.none = n == 0};
+	if (n == 0)
+		return r;
+	struct fuse_out_header oh;
+	assert_true(n >= sizeof(oh));
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(oh.len, n);
+	assert_int_equal(oh.unique, f->unique);
+	r.error = oh.error;
+	r.len = n - sizeof(oh);
+	r.data = f->out + sizeof(oh);
+	return r;
+}
+
+#define NAME(s) (s), strlen(s) + 1
+
+static void init_server(struct fixture *f)
+{
+	struct fuse_init_in in = {.major = 7, .minor = 38, .max_readahead = 65536};
+	struct reply r = call(f, FUSE_INIT, 0, &in, sizeof(in), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_init_out out;
+	assert_int_equal(r.len, sizeof(out));
+	memcpy(&out, r.data, sizeof(out));
+	assert_int_equal(out.major, 7);
+	assert_int_equal(out.minor, 38);
+	assert_int_equal(out.max_write, FUSE_SERVER_MAX_WRITE);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int setup_export(void **state, bool read_only)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[128];
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vrun-fuse.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	write_file(f->dir, "hello.txt", "hello, guest\n");
+	snprintf(path, sizeof(path), "%s/sub", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(f->dir, "sub/inner", "inner");
+	snprintf(path, sizeof(path), "%s/out", f->dir);
+	assert_int_equal(symlink("/etc", path), 0);
+	struct error *err = NULL;
+	assert_int_equal(fuse_server_init(&f->server, f->dir, read_only, &err), 0);
+	f->out = malloc(OUT_SIZE);
+	*state = f;
+	init_server(f);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_export(state, false);
+}
+
+static int setup_read_only(void **state)
+{
+	return setup_export(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+	fuse_server_release(&f->server);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f->out);
+	free(f);
+	return 0;
+}
+
+static struct fuse_entry_out lookup(struct fixture *f, uint64_t parent, const char *name,
+				    int32_t want_error)
+{
+	struct fuse_entry_out e = {0};
+	struct reply r = call(f, FUSE_LOOKUP, parent, NAME(name), NULL);
+	assert_int_equal(r.error, want_error);
+	if (want_error == 0) {
+		assert_int_equal(r.len, sizeof(e));
+		memcpy(&e, r.data, sizeof(e));
+	}
+	return e;
+}
+
+static uint64_t open_node(struct fixture *f, uint64_t node, uint32_t flags, int32_t want_error)
+{
+	struct fuse_open_in in = {.flags = flags};
+	struct reply r = call(f, FUSE_OPEN, node, &in, sizeof(in), NULL);
+	assert_int_equal(r.error, want_error);
+	struct fuse_open_out out = {0};
+	if (want_error == 0)
+		memcpy(&out, r.data, sizeof(out));
+	return out.fh;
+}
+
+static void test_lookup_getattr_read(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	assert_true(S_ISREG(e.attr.mode));
+	assert_int_equal(e.attr.size, 13);
+	struct fuse_entry_out again = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	assert_int_equal(again.nodeid, e.nodeid); /* one node per file */
+
+	struct fuse_getattr_in ga = {0};
+	struct reply r = call(f, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_attr_out attr;
+	memcpy(&attr, r.data, sizeof(attr));
+	assert_true(S_ISDIR(attr.attr.mode));
+
+	uint64_t fh = open_node(f, e.nodeid, O_RDONLY, 0);
+	struct fuse_read_in rd = {.fh = fh, .offset = 7, .size = 100};
+	r = call(f, FUSE_READ, e.nodeid, &rd, sizeof(rd), NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.len, 6);
+	assert_memory_equal(r.data, "guest\n", 6);
+	/* A size beyond any buffer is cut to what the reply holds. */
+	rd = (struct fuse_read_in){.fh = fh, .offset = 0, .size = UINT32_MAX};
+	r = call(f, FUSE_READ, e.nodeid, &rd, sizeof(rd), NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.len, 13);
+	rd = (struct fuse_read_in){.fh = fh, .offset = UINT64_MAX, .size = 10};
+	assert_int_equal(call(f, FUSE_READ, e.nodeid, &rd, sizeof(rd), NULL).error, -EINVAL);
+	rd = (struct fuse_read_in){.fh = fh + 100, .size = 10};
+	assert_int_equal(call(f, FUSE_READ, e.nodeid, &rd, sizeof(rd), NULL).error, -EBADF);
+	struct fuse_release_in rel = {.fh = fh};
+	assert_int_equal(call(f, FUSE_RELEASE, e.nodeid, &rel, sizeof(rel), NULL).error, 0);
+	assert_int_equal(call(f, FUSE_RELEASE, e.nodeid, &rel, sizeof(rel), NULL).error, -EBADF);
+	/* Lookups under a file, and of what does not exist. */
+	lookup(f, e.nodeid, "x", -ENOTDIR);
+	lookup(f, FUSE_ROOT_ID, "nope", -ENOENT);
+}
+
+static void test_escaping_names(void **state)
+{
+	struct fixture *f = *state;
+	lookup(f, FUSE_ROOT_ID, "..", -EINVAL);
+	lookup(f, FUSE_ROOT_ID, ".", -EINVAL);
+	lookup(f, FUSE_ROOT_ID, "sub/inner", -EINVAL);
+	lookup(f, FUSE_ROOT_ID, "", -EINVAL);
+	char long_name[300];
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	lookup(f, FUSE_ROOT_ID, long_name, -EINVAL);
+	/* A name without its NUL. */
+	struct reply r = call(f, FUSE_LOOKUP, FUSE_ROOT_ID, "hello.txt", (size_t)9, NULL);
+	assert_int_equal(r.error, -EINVAL);
+	/* `..` from a subdirectory is refused too: the guest resolves it. */
+	struct fuse_entry_out sub = lookup(f, FUSE_ROOT_ID, "sub", 0);
+	lookup(f, sub.nodeid, "..", -EINVAL);
+	struct fuse_mkdir_in mk = {.mode = 0755};
+	assert_int_equal(
+		call(f, FUSE_MKDIR, FUSE_ROOT_ID, &mk, sizeof(mk), NAME("a/b"), NULL).error,
+		-EINVAL);
+}
+
+static void test_symlink_out_is_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_entry_out link = lookup(f, FUSE_ROOT_ID, "out", 0);
+	assert_true(S_ISLNK(link.attr.mode));
+	/* The link is a node of its own: nothing under it, never opened. */
+	lookup(f, link.nodeid, "passwd", -ENOTDIR);
+	open_node(f, link.nodeid, O_RDONLY, -EACCES);
+	struct fuse_open_in oi = {.flags = O_RDONLY};
+	assert_int_equal(call(f, FUSE_OPENDIR, link.nodeid, &oi, sizeof(oi), NULL).error, -ENOTDIR);
+	struct reply r = call(f, FUSE_READLINK, link.nodeid, NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.len, 4);
+	assert_memory_equal(r.data, "/etc", 4);
+	struct fuse_getxattr_in gx = {.size = 0};
+	r = call(f, FUSE_GETXATTR, link.nodeid, &gx, sizeof(gx), NAME("user.x"), NULL);
+	assert_int_equal(r.error, -ENODATA);
+	struct fuse_setattr_in sa = {.valid = FATTR_MODE, .mode = 0777};
+	r = call(f, FUSE_SETATTR, link.nodeid, &sa, sizeof(sa), NULL);
+	assert_int_equal(r.error, -EOPNOTSUPP);
+}
+
+static void test_create_write_and_entries(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	struct fuse_create_in ci = {.flags = O_RDWR | O_CREAT, .mode = 0640};
+	struct reply r = call(f, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), NAME("new"), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	assert_int_equal(r.len, sizeof(e) + sizeof(o));
+	memcpy(&e, r.data, sizeof(e));
+	memcpy(&o, r.data + sizeof(e), sizeof(o));
+	struct fuse_write_in wi = {.fh = o.fh, .offset = 0, .size = 5};
+	r = call(f, FUSE_WRITE, e.nodeid, &wi, sizeof(wi), "12345", (size_t)5, NULL);
+	assert_int_equal(r.error, 0);
+	/* A size larger than the data sent. */
+	wi.size = 1u << 30;
+	r = call(f, FUSE_WRITE, e.nodeid, &wi, sizeof(wi), "x", (size_t)1, NULL);
+	assert_int_equal(r.error, -EINVAL);
+	struct fuse_fsync_in fs = {.fh = o.fh};
+	assert_int_equal(call(f, FUSE_FSYNC, e.nodeid, &fs, sizeof(fs), NULL).error, 0);
+	struct fuse_flush_in fl = {.fh = o.fh};
+	assert_int_equal(call(f, FUSE_FLUSH, e.nodeid, &fl, sizeof(fl), NULL).error, 0);
+	struct fuse_fallocate_in fa = {.fh = o.fh, .offset = 0, .length = 8192};
+	assert_int_equal(call(f, FUSE_FALLOCATE, e.nodeid, &fa, sizeof(fa), NULL).error, 0);
+	struct fuse_lseek_in ls = {.fh = o.fh, .offset = 0, .whence = SEEK_END};
+	r = call(f, FUSE_LSEEK, e.nodeid, &ls, sizeof(ls), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE, .size = 3};
+	r = call(f, FUSE_SETATTR, e.nodeid, &sa, sizeof(sa), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_attr_out ao;
+	memcpy(&ao, r.data, sizeof(ao));
+	assert_int_equal(ao.attr.size, 3);
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/new", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	/* copy_file_range from hello.txt into new. */
+	struct fuse_entry_out hello = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	uint64_t in_fh = open_node(f, hello.nodeid, O_RDONLY, 0);
+	struct fuse_copy_file_range_in cr = {
+		.fh_in = in_fh, .nodeid_out = e.nodeid, .fh_out = o.fh, .off_out = 3, .len = 5};
+	r = call(f, FUSE_COPY_FILE_RANGE, hello.nodeid, &cr, sizeof(cr), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_write_out wo;
+	memcpy(&wo, r.data, sizeof(wo));
+	assert_int_equal(wo.size, 5);
+
+	struct fuse_mkdir_in mk = {.mode = 0750};
+	r = call(f, FUSE_MKDIR, FUSE_ROOT_ID, &mk, sizeof(mk), NAME("dir"), NULL);
+	assert_int_equal(r.error, 0);
+	snprintf(path, sizeof(path), "%s/dir", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0750);
+	struct fuse_mknod_in mn = {.mode = S_IFIFO | 0600};
+	assert_int_equal(
+		call(f, FUSE_MKNOD, FUSE_ROOT_ID, &mn, sizeof(mn), NAME("fifo"), NULL).error, 0);
+	mn = (struct fuse_mknod_in){.mode = S_IFCHR | 0600, .rdev = 0x0801};
+	assert_int_equal(
+		call(f, FUSE_MKNOD, FUSE_ROOT_ID, &mn, sizeof(mn), NAME("disk"), NULL).error,
+		-EPERM);
+	r = call(f, FUSE_SYMLINK, FUSE_ROOT_ID, NAME("ln"), NAME("hello.txt"), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_link_in li = {.oldnodeid = hello.nodeid};
+	assert_int_equal(
+		call(f, FUSE_LINK, FUSE_ROOT_ID, &li, sizeof(li), NAME("hard"), NULL).error, 0);
+	snprintf(path, sizeof(path), "%s/hard", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+	struct fuse_rename_in rn = {.newdir = FUSE_ROOT_ID};
+	assert_int_equal(call(f, FUSE_RENAME, FUSE_ROOT_ID, &rn, sizeof(rn), NAME("hard"),
+			      NAME("hard2"), NULL)
+				 .error,
+			 0);
+	struct fuse_rename2_in rn2 = {.newdir = FUSE_ROOT_ID, .flags = RENAME_NOREPLACE};
+	assert_int_equal(call(f, FUSE_RENAME2, FUSE_ROOT_ID, &rn2, sizeof(rn2), NAME("hard2"),
+			      NAME("hello.txt"), NULL)
+				 .error,
+			 -EEXIST);
+	assert_int_equal(call(f, FUSE_UNLINK, FUSE_ROOT_ID, NAME("hard2"), NULL).error, 0);
+	assert_int_equal(call(f, FUSE_RMDIR, FUSE_ROOT_ID, NAME("dir"), NULL).error, 0);
+	assert_int_equal(call(f, FUSE_RMDIR, FUSE_ROOT_ID, NAME("sub"), NULL).error, -ENOTEMPTY);
+	snprintf(path, sizeof(path), "%s/dir", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* Every name in the reply of a READDIR (or READDIRPLUS). */
+static int count_entries(const struct reply *r, bool plus, const char *want)
+{
+	int found = 0;
+	size_t pos = 0;
+	while (pos < r->len) {
+		if (plus)
+			pos += sizeof(struct fuse_entry_out);
+		struct fuse_dirent d;
+		memcpy(&d, r->data + pos, sizeof(d));
+		if (d.namelen == strlen(want) &&
+		    memcmp(r->data + pos + FUSE_NAME_OFFSET, want, d.namelen) == 0)
+			found++;
+		pos += FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + d.namelen);
+	}
+	return found;
+}
+
+static void test_readdir(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_open_in oi = {.flags = O_RDONLY};
+	struct reply r = call(f, FUSE_OPENDIR, FUSE_ROOT_ID, &oi, sizeof(oi), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_open_out o;
+	memcpy(&o, r.data, sizeof(o));
+	struct fuse_read_in rd = {.fh = o.fh, .offset = 0, .size = 4096};
+	r = call(f, FUSE_READDIR, FUSE_ROOT_ID, &rd, sizeof(rd), NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(count_entries(&r, false, "hello.txt"), 1);
+	assert_int_equal(count_entries(&r, false, "sub"), 1);
+	assert_int_equal(count_entries(&r, false, "out"), 1);
+	r = call(f, FUSE_READDIRPLUS, FUSE_ROOT_ID, &rd, sizeof(rd), NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(count_entries(&r, true, "hello.txt"), 1);
+	assert_int_equal(count_entries(&r, true, "sub"), 1);
+	struct fuse_fsync_in fs = {.fh = o.fh};
+	assert_int_equal(call(f, FUSE_FSYNCDIR, FUSE_ROOT_ID, &fs, sizeof(fs), NULL).error, 0);
+	struct fuse_release_in rel = {.fh = o.fh};
+	assert_int_equal(call(f, FUSE_RELEASEDIR, FUSE_ROOT_ID, &rel, sizeof(rel), NULL).error, 0);
+	/* A directory handle is not a file handle. */
+	assert_int_equal(call(f, FUSE_READDIR, FUSE_ROOT_ID, &rd, sizeof(rd), NULL).error, -EBADF);
+	r = call(f, FUSE_STATFS, FUSE_ROOT_ID, NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.len, sizeof(struct fuse_statfs_out));
+	struct fuse_access_in ai = {.mask = R_OK};
+	assert_int_equal(call(f, FUSE_ACCESS, FUSE_ROOT_ID, &ai, sizeof(ai), NULL).error, 0);
+}
+
+static void test_xattrs(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/hello.txt", f->dir);
+	if (setxattr(path, "user.probe", "1", 1, 0) < 0) {
+		skip(); /* the temporary directory's file system has no user xattrs */
+	}
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	struct fuse_setxattr_in sx = {.size = 3};
+	struct reply r = call(f, FUSE_SETXATTR, e.nodeid, &sx, (size_t)FUSE_COMPAT_SETXATTR_IN_SIZE,
+			      NAME("user.color"), "red", (size_t)3, NULL);
+	assert_int_equal(r.error, 0);
+	r = call(f, FUSE_SETXATTR, e.nodeid, &sx, (size_t)FUSE_COMPAT_SETXATTR_IN_SIZE,
+		 NAME("trusted.overlay.redirect"), "red", (size_t)3, NULL);
+	assert_int_equal(r.error, -EPERM);
+	sx.size = 1u << 20; /* more than was sent */
+	r = call(f, FUSE_SETXATTR, e.nodeid, &sx, (size_t)FUSE_COMPAT_SETXATTR_IN_SIZE,
+		 NAME("user.big"), "x", (size_t)1, NULL);
+	assert_int_equal(r.error, -EINVAL);
+	struct fuse_getxattr_in gx = {.size = 0};
+	r = call(f, FUSE_GETXATTR, e.nodeid, &gx, sizeof(gx), NAME("user.color"), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_getxattr_out go;
+	memcpy(&go, r.data, sizeof(go));
+	assert_int_equal(go.size, 3);
+	gx.size = 64;
+	r = call(f, FUSE_GETXATTR, e.nodeid, &gx, sizeof(gx), NAME("user.color"), NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.len, 3);
+	assert_memory_equal(r.data, "red", 3);
+	r = call(f, FUSE_LISTXATTR, e.nodeid, &gx, sizeof(gx), NULL);
+	assert_int_equal(r.error, 0);
+	assert_non_null(memmem(r.data, r.len, "user.color", 11));
+	assert_int_equal(call(f, FUSE_REMOVEXATTR, e.nodeid, NAME("user.color"), NULL).error, 0);
+	gx.size = 0;
+	r = call(f, FUSE_GETXATTR, e.nodeid, &gx, sizeof(gx), NAME("user.color"), NULL);
+	assert_int_equal(r.error, -ENODATA);
+}
+
+static void test_malformed_requests(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t in[64] = {0};
+	struct fuse_in_header h = {.len = 1000, .opcode = FUSE_GETATTR, .unique = 9, .nodeid = 1};
+	memcpy(in, &h, sizeof(h));
+	/* A header claiming more than was sent. */
+	size_t n = fuse_server_handle(&f->server, in, sizeof(h), f->out, OUT_SIZE);
+	struct fuse_out_header oh;
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(n, sizeof(oh));
+	assert_int_equal(oh.error, -EINVAL);
+	/* Less than a header: nothing to answer. */
+	assert_int_equal(fuse_server_handle(&f->server, in, 10, f->out, OUT_SIZE), 0);
+	/* A reply buffer too small for any reply. */
+	h.len = sizeof(h);
+	memcpy(in, &h, sizeof(h));
+	assert_int_equal(fuse_server_handle(&f->server, in, sizeof(h), f->out, 8), 0);
+	assert_int_equal(call(f, 4000, FUSE_ROOT_ID, NULL).error, -ENOSYS);
+	assert_int_equal(call(f, FUSE_GETLK, FUSE_ROOT_ID, NULL).error, -ENOSYS);
+	struct fuse_getattr_in ga = {0};
+	assert_int_equal(call(f, FUSE_GETATTR, 12345, &ga, sizeof(ga), NULL).error, -ESTALE);
+	assert_int_equal(call(f, FUSE_GETATTR, 0, &ga, sizeof(ga), NULL).error, -ESTALE);
+	/* Arguments shorter than their struct. */
+	assert_int_equal(call(f, FUSE_OPEN, FUSE_ROOT_ID, "x", (size_t)1, NULL).error, -EINVAL);
+	assert_int_equal(call(f, FUSE_READ, FUSE_ROOT_ID, "x", (size_t)1, NULL).error, -EINVAL);
+	/* FORGET takes no reply; a forgotten id is stale; the root stays. */
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	struct fuse_forget_in fg = {.nlookup = 1};
+	assert_true(call(f, FUSE_FORGET, e.nodeid, &fg, sizeof(fg), NULL).none);
+	assert_int_equal(call(f, FUSE_GETATTR, e.nodeid, &ga, sizeof(ga), NULL).error, -ESTALE);
+	fg.nlookup = UINT64_MAX;
+	assert_true(call(f, FUSE_FORGET, FUSE_ROOT_ID, &fg, sizeof(fg), NULL).none);
+	assert_int_equal(call(f, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga), NULL).error, 0);
+	/* BATCH_FORGET with a count far beyond what it carries. */
+	e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	struct fuse_batch_forget_in bf = {.count = 1u << 30};
+	struct fuse_forget_one one = {.nodeid = e.nodeid, .nlookup = 1};
+	assert_true(call(f, FUSE_BATCH_FORGET, 0, &bf, sizeof(bf), &one, sizeof(one), NULL).none);
+	assert_int_equal(call(f, FUSE_GETATTR, e.nodeid, &ga, sizeof(ga), NULL).error, -ESTALE);
+	/* DESTROY, then nothing but INIT works. */
+	assert_int_equal(call(f, FUSE_DESTROY, FUSE_ROOT_ID, NULL).error, 0);
+	assert_int_equal(call(f, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga), NULL).error, -EIO);
+	init_server(f);
+	assert_int_equal(call(f, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga), NULL).error, 0);
+}
+
+static void test_old_protocol_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_init_in in = {.major = 7, .minor = 20};
+	assert_int_equal(call(f, FUSE_INIT, 0, &in, sizeof(in), NULL).error, -EPROTO);
+	in.major = 8;
+	assert_int_equal(call(f, FUSE_INIT, 0, &in, sizeof(in), NULL).error, -EPROTO);
+}
+
+static void test_read_only_export(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	open_node(f, e.nodeid, O_RDWR, -EROFS);
+	open_node(f, e.nodeid, O_RDONLY | O_TRUNC, -EROFS);
+	uint64_t fh = open_node(f, e.nodeid, O_RDONLY, 0);
+	struct fuse_write_in wi = {.fh = fh, .size = 1};
+	assert_int_equal(call(f, FUSE_WRITE, e.nodeid, &wi, sizeof(wi), "x", (size_t)1, NULL).error,
+			 -EROFS);
+	struct fuse_create_in ci = {.flags = O_RDWR, .mode = 0644};
+	assert_int_equal(
+		call(f, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), NAME("new"), NULL).error,
+		-EROFS);
+	struct fuse_mkdir_in mk = {.mode = 0755};
+	assert_int_equal(call(f, FUSE_MKDIR, FUSE_ROOT_ID, &mk, sizeof(mk), NAME("d"), NULL).error,
+			 -EROFS);
+	assert_int_equal(call(f, FUSE_UNLINK, FUSE_ROOT_ID, NAME("hello.txt"), NULL).error, -EROFS);
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE, .size = 0};
+	assert_int_equal(call(f, FUSE_SETATTR, e.nodeid, &sa, sizeof(sa), NULL).error, -EROFS);
+	struct fuse_access_in ai = {.mask = W_OK};
+	assert_int_equal(call(f, FUSE_ACCESS, e.nodeid, &ai, sizeof(ai), NULL).error, -EROFS);
+	char path[256];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/hello.txt", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 13);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lookup_getattr_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escaping_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_out_is_not_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_write_and_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readdir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_protocol_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_export, setup_read_only, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
