@@ -173,7 +173,7 @@ expect "unknown --log-format" 1 "" "unknown format 'yaml'"
 
 # Lifecycle verbs on containers that do not exist.
 for verb in start kill exec pause resume ps; do
-	run "$vrun" --root "$root" "$verb" nosuch
+	run "$vrun" --root "$root" "$verb" nosuch $([ "$verb" = exec ] && echo true)
 	expect "$verb of a missing container" 1 "" 'container "nosuch" does not exist'
 done
 run "$vrun" --root "$root" run --bundle "$work/nonexistent" x

@@ -134,6 +134,18 @@ edit='.process.args = ["/etc/passwd"]'
 bundle noexec true
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/noexec" noexec
 expect "run of a file that is not executable: exit 126, permission denied" 126 "" 'permission denied'
+# Bind mounts from the host (volumes, /etc/hosts): a directory written in
+# the container shows on the host; a read-only file stays read-only.
+mkdir -p "$scratch/volume" && echo "10.0.0.1 db" >"$scratch/hosts"
+edit='.root.readonly = false | .mounts += [
+	{"destination": "/data", "type": "bind", "source": "'"$scratch"'/volume", "options": ["rbind", "rw"]},
+	{"destination": "/etc/hosts", "type": "bind", "source": "'"$scratch"'/hosts", "options": ["bind", "ro"]}]'
+bundle volumes sh -c 'echo written-inside >/data/out; cat /etc/hosts; echo x >>/etc/hosts || echo "hosts is read-only"'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/volumes" volumes
+expect "bind mounts: a file mounted read-only, read in the container" 0 '^10\.0\.0\.1 db$' 'Read-only file system'
+check "a write under a bind-mounted directory shows on the host" grep -qx written-inside "$scratch/volume/out"
+check "the read-only file could not be written" grep -q 'hosts is read-only' <<<"$out"
+
 # A terminal: the master goes to the console socket (one fd, a name),
 # the process runs on a pty in the guest, sized from consoleSize.
 edit='.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
