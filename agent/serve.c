@@ -238,6 +238,9 @@ static void handle_start(int fd)
 		agent_write_frame(fd, AGENT_OK, NULL, 0);
 }
 
+static int each_container_process(void (*fn)(const char *pid, void *opaque), void *opaque);
+static void signal_one(const char *pid, void *opaque);
+
 static void handle_signal(int fd, const char *payload, size_t len)
 {
 	struct agent_signal s;
@@ -250,7 +253,10 @@ static void handle_signal(int fd, const char *payload, size_t len)
 		return;
 	}
 	memcpy(&s, payload, sizeof(s));
-	if (kill(init->pid, s.signo) < 0) {
+	if (s.all) {
+		int signo = s.signo;
+		each_container_process(signal_one, &signo);
+	} else if (kill(init->pid, s.signo) < 0) {
 		failure_set(&f, 1, "signal %d: %s", s.signo, strerror(errno));
 		reply_error(fd, &f);
 		return;
@@ -343,48 +349,69 @@ static long ns_pid(const char *pid_dir)
 	return pid;
 }
 
-/* PS: the container's processes as it sees them, a line each:
- * "PID COMMAND LINE". */
-static void handle_ps(int fd)
+/* Calls fn for each process in the container's PID namespace (its /proc
+ * entry name); -1 when the container is not running. */
+static int each_container_process(void (*fn)(const char *pid, void *opaque), void *opaque)
 {
-	char own[64], path[300], ns[64], cmd[512], *out = NULL;
-	size_t out_len = 0;
+	char own[64], path[300], ns[64];
 	struct process *init = init_process();
-	struct agent_failure f = {0};
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init->pid);
 	ssize_t own_len = agent.created && !init->exited ? readlink(path, own, sizeof(own)) : -1;
 	DIR *dir = own_len > 0 ? opendir("/proc") : NULL;
-	if (dir == NULL) {
-		failure_set(&f, 1, "container not running");
-		reply_error(fd, &f);
-		return;
-	}
-	FILE *mem = open_memstream(&out, &out_len);
+	if (dir == NULL)
+		return -1;
 	for (struct dirent *de; (de = readdir(dir)) != NULL;) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
 		ssize_t n = readlink(path, ns, sizeof(ns));
-		if (n != own_len || memcmp(ns, own, (size_t)n) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		int cfd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t len = cfd >= 0 ? read(cfd, cmd, sizeof(cmd) - 1) : -1;
-		if (cfd >= 0)
-			close(cfd);
-		len = len < 0 ? 0 : len;
-		for (ssize_t i = 0; i < len; i++)
-			if (cmd[i] == '\0' || cmd[i] == '\n')
-				cmd[i] = ' ';
-		while (len > 0 && cmd[len - 1] == ' ')
-			len--;
-		cmd[len] = '\0';
-		fprintf(mem, "%ld %s\n", ns_pid(de->d_name), cmd);
+		if (n == own_len && memcmp(ns, own, (size_t)n) == 0)
+			fn(de->d_name, opaque);
 	}
 	closedir(dir);
+	return 0;
+}
+
+static void ps_line(const char *pid, void *opaque)
+{
+	char path[300], cmd[512];
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	int cfd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = cfd >= 0 ? read(cfd, cmd, sizeof(cmd) - 1) : -1;
+	if (cfd >= 0)
+		close(cfd);
+	len = len < 0 ? 0 : len;
+	for (ssize_t i = 0; i < len; i++)
+		if (cmd[i] == '\0' || cmd[i] == '\n')
+			cmd[i] = ' ';
+	while (len > 0 && cmd[len - 1] == ' ')
+		len--;
+	cmd[len] = '\0';
+	fprintf(opaque, "%ld %s\n", ns_pid(pid), cmd);
+}
+
+/* PS: the container's processes as it sees them, a line each:
+ * "PID COMMAND LINE". */
+static void handle_ps(int fd)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *mem = open_memstream(&out, &out_len);
+	int ret = each_container_process(ps_line, mem);
 	fclose(mem);
-	agent_write_frame(fd, AGENT_OK, out, out_len);
+	if (ret < 0) {
+		struct agent_failure f;
+		failure_set(&f, 1, "container not running");
+		reply_error(fd, &f);
+	} else {
+		agent_write_frame(fd, AGENT_OK, out, out_len);
+	}
 	free(out);
+}
+
+static void signal_one(const char *pid, void *opaque)
+{
+	kill((pid_t)strtol(pid, NULL, 10), *(int *)opaque);
 }
 
 /* RESIZE: struct agent_resize, then the token. */

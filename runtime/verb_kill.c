@@ -1,21 +1,39 @@
 /* `vrun kill [--all] ID [SIGNAL]`: the signal goes to the VMM process,
  * which forwards it to the container process (SIGKILL ends the VM).
+ * With --all the agent sends it to every process of the container.
  * SIGTERM when none is given, as runc. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 
 #include "agent/protocol.h"
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "runtime/agent_client.h"
 #include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/signal.h"
 
-static int send_signal(struct container *c, int signo, struct error **err)
+/* --all: every process of the container, through the agent. */
+static int signal_all(struct container *c, const char *root, int signo, struct error **err)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/%s", root, c->id);
+	cleanup_close int fd = agent_connect(dir, err);
+	if (fd < 0)
+		return error_wrap(err, "kill --all %s", c->id);
+	struct agent_signal s = {signo, 1};
+	return agent_request(fd, AGENT_SIGNAL, &s, sizeof(s), NULL, err);
+}
+
+static int send_signal(struct container *c, const char *root, int signo, bool all,
+		       struct error **err)
 {
 	const char *status = container_refresh_status(c);
 	if (strcmp(status, STATUS_STOPPED) == 0)
 		return error_set_kind(err, ESRCH, "container not running: %s", c->id);
+	if (all && strcmp(status, STATUS_PAUSED) != 0)
+		return signal_all(c, root, signo, err);
 	pid_t pid = (pid_t)c->record.state.pid;
 	log_debug("kill %s: signal %d to VMM pid %d", c->id, signo, (int)pid);
 	if (kill(pid, signo) < 0) {
@@ -35,10 +53,13 @@ int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err
 	};
 	struct container c;
 	int opt, signo = SIGTERM;
+	bool all = false;
 
-	while ((opt = cli_next_option(argc, argv, "ah", options, err)) != CLI_END)
+	while ((opt = cli_next_option(argc, argv, "ah", options, err)) != CLI_END) {
 		if (opt < CLI_END)
 			return cli_stop(opt);
+		all = all || opt == 'a';
+	}
 	int args = argc - optind;
 	if (args < 1 || args > 2)
 		return error_set(err, 0,
@@ -50,7 +71,7 @@ int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err
 		container_close(&c);
 		return -1;
 	}
-	int ret = send_signal(&c, signo, err);
+	int ret = send_signal(&c, ctx->root, signo, all, err);
 	container_close(&c);
 	return ret;
 }

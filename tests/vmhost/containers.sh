@@ -117,10 +117,13 @@ $vrun --root "$croot" kill term TERM
 wait $term_job
 rc=$?
 check "run exits 143 after kill TERM (the process's TERM handler)" test $rc = 143
-$vrun --root "$croot" kill sleeper KILL
+run timeout 60 $vrun --root "$croot" exec --detach sleeper sleep 1000
+run $vrun --root "$croot" ps --format json sleeper
+check "an exec'd sleep runs beside the container's" grep -qE '^\[[0-9]+,[0-9]+(,[0-9]+)*\]$' <<<"$out"
+$vrun --root "$croot" kill --all sleeper KILL
 wait $sleeper_job
 rc=$?
-check "run exits 137 after kill KILL (the VMM, and so the VM, is killed)" test $rc = 137
+check "run exits 137 after kill --all KILL (every process of the container, init too)" test $rc = 137
 check "both were removed by run" test ! -e "$croot/term" -a ! -e "$croot/sleeper"
 
 # A bad executable: create fails, says why, leaves nothing behind.
