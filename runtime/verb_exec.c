@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/protocol.h"
@@ -116,23 +118,64 @@ static void env_set(struct oci_strings *env, const char *entry)
 	strings_push(env, entry);
 }
 
-static int parse_user(const char *text, struct oci_user *user, struct error **err)
+/* NAME's line in the rootfs's /etc/passwd or /etc/group, opened beneath
+ * the rootfs (a hostile image's symlinks cannot point it at the host's):
+ * the id (field 3) and, for passwd, the group (field 4). */
+static int rootfs_lookup(const char *rootfs, const char *file, const char *name, uint32_t *id,
+			 uint32_t *gid, struct error **err)
 {
-	unsigned long uid, gid;
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
+	cleanup_fclose FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	char line[1024];
+	if (f == NULL)
+		return error_set(err, errno, "exec: --user %s: %s/%s", name, rootfs, file);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *fields[4] = {0}, *save = NULL, *tok = strtok_r(line, ":", &save);
+		for (int i = 0; i < 4 && tok != NULL; i++, tok = strtok_r(NULL, ":", &save))
+			fields[i] = tok;
+		if (fields[0] == NULL || fields[2] == NULL || strcmp(fields[0], name) != 0)
+			continue;
+		*id = (uint32_t)strtoul(fields[2], NULL, 10);
+		if (gid != NULL && fields[3] != NULL)
+			*gid = (uint32_t)strtoul(fields[3], NULL, 10);
+		return 0;
+	}
+	return error_set_kind(err, ENOENT, "exec: --user: no %s named %s in the container's /%s",
+			      strcmp(file, "etc/passwd") == 0 ? "user" : "group", name, file);
+}
+
+static bool number(const char *text, uint32_t *value)
+{
 	char *end;
 	errno = 0;
-	uid = strtoul(text, &end, 10);
-	gid = uid;
-	if (*end == ':')
-		gid = strtoul(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == text || uid > UINT32_MAX - 1 ||
-	    gid > UINT32_MAX - 1)
-		return error_set_kind(err, EINVAL,
-				      "exec: --user %s: expected UID[:GID] (numbers; names come "
-				      "with a later vrun)",
-				      text);
-	user->uid = (uint32_t)uid;
-	user->gid = (uint32_t)gid;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno != 0 || *end != '\0' || end == text || v > UINT32_MAX - 1)
+		return false;
+	*value = (uint32_t)v;
+	return true;
+}
+
+/* USER[:GROUP], each a number or a name from the container's files. */
+static int parse_user(const char *text, const char *rootfs, struct oci_user *user,
+		      struct error **err)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *group = strchr(buf, ':');
+	if (group != NULL)
+		*group++ = '\0';
+	uint32_t uid, gid = 0;
+	if (!number(buf, &uid) && rootfs_lookup(rootfs, "etc/passwd", buf, &uid, &gid, err) < 0)
+		return -1;
+	if (group != NULL && !number(group, &gid) &&
+	    rootfs_lookup(rootfs, "etc/group", group, &gid, NULL, err) < 0)
+		return -1;
+	if (group == NULL && number(buf, &uid))
+		gid = uid;
+	user->uid = uid;
+	user->gid = gid;
 	return 0;
 }
 
@@ -158,6 +201,10 @@ static int build_process(struct container *c, const struct exec_options *o, int 
 	}
 	*p = *config.process;
 	memset(config.process, 0, sizeof(*config.process));
+	const char *root = config.root != NULL ? config.root->path : "rootfs";
+	char rootfs[8192];
+	snprintf(rootfs, sizeof(rootfs), "%s%s%s", root[0] == '/' ? "" : c->record.state.bundle,
+		 root[0] == '/' ? "" : "/", root);
 	oci_config_release(&config);
 	for (size_t i = 0; i < p->args.len; i++)
 		free(p->args.items[i]);
@@ -171,7 +218,7 @@ static int build_process(struct container *c, const struct exec_options *o, int 
 		p->cwd = xstrdup(o->cwd);
 	}
 	p->terminal = o->tty;
-	return o->user != NULL ? parse_user(o->user, &p->user, err) : 0;
+	return o->user != NULL ? parse_user(o->user, rootfs, &p->user, err) : 0;
 }
 
 static void make_token(char *token, size_t size)

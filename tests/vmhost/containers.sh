@@ -64,6 +64,10 @@ run timeout 60 $vrun --root "$croot" exec life sh -c 'echo "exec in $(hostname),
 expect "exec: output of the exec'd process, its exit code (7)" 7 '^exec in vrun, init is sh$' '^to-err$'
 run timeout 60 $vrun --root "$croot" exec --env EXTRA=1 --cwd /tmp --user 1000:1000 life sh -c 'echo "$EXTRA $(pwd) $(id -u)"'
 expect "exec --env --cwd --user" 0 '^1 /tmp 1000$' ""
+run timeout 60 $vrun --root "$croot" exec --user user:tty life sh -c 'echo "$(id -u):$(id -g)"'
+expect "exec --user NAME:GROUP from the container's /etc/passwd and /etc/group" 0 '^1000:5$' ""
+run timeout 60 $vrun --root "$croot" exec --user nobody-here life true
+expect "exec --user with an unknown name" 1 "" 'no user named nobody-here'
 run timeout 60 $vrun --root "$croot" exec life no-such-command
 expect "exec of a missing command: 127, executable file not found" 127 "" 'executable file not found'
 run timeout 60 $vrun --root "$croot" exec --detach --pid-file "$scratch/exec.pid" life sh -c 'sleep 1; exit 3'
