@@ -419,6 +419,47 @@ static void prepare_process(int sync, const struct oci_process *p, char *exe, si
 	find_executable(sync, p, exe, size);
 }
 
+/* The user's home from the container's /etc/passwd, "/" without one. */
+static void home_of(uid_t uid, char *out, size_t size)
+{
+	char line[1024];
+	snprintf(out, size, "/");
+	FILE *f = fopen("/etc/passwd", "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *fields[7] = {0}, *save = NULL, *tok = strtok_r(line, ":\n", &save);
+		for (int i = 0; i < 7 && tok != NULL; i++, tok = strtok_r(NULL, ":\n", &save))
+			fields[i] = tok;
+		if (fields[2] != NULL && fields[5] != NULL &&
+		    strtoul(fields[2], NULL, 10) == (unsigned long)uid) {
+			snprintf(out, size, "%s", fields[5]);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The process's environment, with HOME added when it has none (as runc
+ * does). */
+static char **environment(const struct oci_process *p)
+{
+	static char home[4200];
+	for (size_t i = 0; i < p->env.len; i++)
+		if (strncmp(p->env.items[i], "HOME=", 5) == 0)
+			return p->env.items;
+	char **env = calloc(p->env.len + 2, sizeof(char *));
+	if (env == NULL)
+		return p->env.items;
+	for (size_t i = 0; i < p->env.len; i++)
+		env[i] = p->env.items[i];
+	char dir[4096];
+	home_of(getuid(), dir, sizeof(dir));
+	snprintf(home, sizeof(home), "HOME=%s", dir);
+	env[p->env.len] = home;
+	return env;
+}
+
 static void __attribute__((noreturn))
 exec_now(int sync, const struct oci_process *p, const char *exe)
 {
@@ -427,7 +468,7 @@ exec_now(int sync, const struct oci_process *p, const char *exe)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	execve(exe, p->args.items, p->env.items);
+	execve(exe, p->args.items, environment(p));
 	int code = errno == ENOENT ? 127 : 126;
 	fail(sync, code, "exec %s: %s", exe, strerror(errno));
 }

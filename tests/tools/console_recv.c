@@ -1,10 +1,12 @@
-/* console_recv SOCKET [INPUT]: a --console-socket receiver for the tests,
- * as conmon and containerd-shim are: listens on SOCKET, takes one
- * connection, checks the message carries exactly one fd (SCM_RIGHTS) and
- * a non-empty payload, writes INPUT to the terminal, then copies what
+/* console_recv SOCKET [INPUT [ROWSxCOLS]]: a --console-socket receiver for
+ * the tests, as conmon and containerd-shim are: listens on SOCKET, takes
+ * one connection, checks the message carries exactly one fd (SCM_RIGHTS)
+ * and a non-empty payload, (3 s later) resizes the terminal to ROWSxCOLS
+ * as a caller's window change would, writes INPUT to it, then copies what
  * comes out of it to stdout until it closes (or 60 s pass).  Prints
  * "console: fds=N payload=P" on stderr.  Exit 0 when all was as runc
  * would send it. */
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -64,6 +66,15 @@ int main(int argc, char **argv)
 	fprintf(stderr, "console: fds=%d payload=%s\n", fds, payload);
 	if (fds != 1 || payload[0] == '\0')
 		return 1;
+	unsigned rows, cols;
+	if (argc > 3 && sscanf(argv[3], "%ux%u", &rows, &cols) == 2) {
+		sleep(3);
+		struct winsize ws = {.ws_row = (unsigned short)rows,
+				     .ws_col = (unsigned short)cols};
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			perror("resize the terminal");
+		sleep(1);
+	}
 	if (argc > 2 && write(master, argv[2], strlen(argv[2])) < 0)
 		perror("write to the terminal");
 	char buf[4096];

@@ -39,10 +39,10 @@ echo "# 20 MiB through cat and back: $ms ms including the boot (nested under TCG
 
 # The process's env, cwd and user.
 edit='.process.env = ["PATH=/bin", "GREETING=hello there"] | .process.cwd = "/tmp" | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5]}'
-bundle who sh -c 'echo "$GREETING|$(pwd)|$(id -u):$(id -g)|$(id -G)"; exit 0'
+bundle who sh -c 'echo "$GREETING|$(pwd)|$(id -u):$(id -g)|$(id -G)|$HOME"; exit 0'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/who" who
-expect "run: env, cwd, user 1000:1000 and additional gids reach the process; exit 0" 0 \
-	'^hello there\|/tmp\|1000:1000\|1000 5$' ""
+expect "run: env, cwd, user 1000:1000, additional gids, HOME from /etc/passwd; exit 0" 0 \
+	'^hello there\|/tmp\|1000:1000\|1000 5\|/home/user$' ""
 
 # create, start, state and kill: the lifecycle, the pid file, TERM.
 bundle life sh -c 'trap "echo got TERM; exit 143" TERM; echo up; while :; do sleep 1; done'
@@ -156,8 +156,8 @@ check "the read-only file could not be written" grep -q 'hosts is read-only' <<<
 # A terminal: the master goes to the console socket (one fd, a name),
 # the process runs on a pty in the guest, sized from consoleSize.
 edit='.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
-bundle tty sh -c 'tty; stty size; read line; echo "got: $line"'
-timeout 120 build/tests/console_recv "$scratch/console.sock" $'hello tty\n' >"$scratch/tty.out" 2>"$scratch/tty.err" &
+bundle tty sh -c 'tty; stty size; read line; echo "got: $line"; echo "now $(stty size)"'
+timeout 120 build/tests/console_recv "$scratch/console.sock" $'hello tty\n' 40x120 >"$scratch/tty.out" 2>"$scratch/tty.err" &
 recv_job=$!
 for _ in $(seq 50); do [[ -S $scratch/console.sock ]] && break; sleep 0.1; done
 run timeout 120 $vrun --root "$croot" run --console-socket "$scratch/console.sock" --bundle "$bundles/tty" tty
@@ -167,6 +167,7 @@ check "the console socket got exactly one fd and a non-empty payload" grep -q '^
 check "the process's stdio is a terminal in the guest" grep -q '^/dev/pts/' "$scratch/tty.out"
 check "its size came from consoleSize (33 rows, 101 columns)" grep -q '^33 101' "$scratch/tty.out"
 check "input typed on the master reached it, through the guest's line discipline" grep -q '^got: hello tty' "$scratch/tty.out"
+check "a resize of the master (SIGWINCH to the VMM) reached the guest's terminal" grep -q '^now 40 120' "$scratch/tty.out"
 
 # Hooks on the host: the state on stdin; a failing one fails create.
 edit='.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/prestart.json"]}],
