@@ -26,6 +26,7 @@
 
 #include "agent/agent.h"
 #include "agent/protocol.h"
+#include "common/fs.h"
 
 static int kmsg = -1;
 bool agent_debug;
@@ -93,22 +94,6 @@ static void mount_basics(void)
 		if (mount(mounts[i].type, mounts[i].target, mounts[i].type, 0, NULL) < 0 &&
 		    errno != EBUSY)
 			report("mount %s: %s", mounts[i].target, strerror(errno));
-	}
-}
-
-/* The kernel starts init without standard streams when the initramfs has
- * no /dev/console: fill 0, 1 and 2 so no socket or pipe lands there (the
- * container process gets its own streams dup'ed onto them). */
-static void stdio_to_null(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0)
-			continue;
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0 && null != fd) {
-			dup2(null, fd);
-			close(null);
-		}
 	}
 }
 
@@ -207,7 +192,10 @@ int main(void)
 	struct timespec up;
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	mount_basics();
-	stdio_to_null();
+	/* The kernel starts init without standard streams when the initramfs
+	 * has no /dev/console: fill 0, 1 and 2 so no socket or pipe lands
+	 * there (the container process gets its own dup'ed onto them). */
+	fs_stdio_to_null();
 	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	root_as_mount();
 	agent_debug = cmdline_has("vrun.debug");

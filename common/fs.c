@@ -150,3 +150,16 @@ int fs_remove_tree_at(int parentfd, const char *name, struct error **err)
 		return error_set(err, errno, "remove `%s`", name);
 	return 0;
 }
+
+void fs_stdio_to_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}

@@ -28,4 +28,8 @@ int fs_mkdir_all(const char *path, mode_t mode, struct error **err);
 /* Removes dirfd/name and everything under it (no symlinks followed). */
 int fs_remove_tree_at(int dirfd, const char *name, struct error **err);
 
+/* Opens /dev/null on whichever of fds 0, 1 and 2 is closed, so that no
+ * file opened later lands there and is taken for a standard stream. */
+void fs_stdio_to_null(void);
+
 #endif

@@ -93,7 +93,7 @@ static int write_record(struct container *c, pid_t pid, const char *bundle,
 	return container_write_record(c, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct error **err)
+int launch_write_pid_file(const char *path, pid_t pid, struct error **err)
 {
 	char text[32];
 	int n = snprintf(text, sizeof(text), "%d", (int)pid);
@@ -175,7 +175,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		close(sync[1]);
 	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0 &&
 	    o->pid_file != NULL)
-		ret = write_pid_file(o->pid_file, pid, err);
+		ret = launch_write_pid_file(o->pid_file, pid, err);
 	if (ret == 0 && config.hooks != NULL)
 		ret = run_create_hooks(c, config.hooks, err);
 	if (ret < 0 && pid > 0 && c->record.state.pid > 0)

@@ -25,6 +25,10 @@ struct launch_options {
 int launch_container(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
 		     int *exit_code, struct error **err);
 
+/* Writes pid to `path` atomically, without a newline (what conmon and
+ * containerd-shim read). */
+int launch_write_pid_file(const char *path, pid_t pid, struct error **err);
+
 /* Tells the agent to start the prepared process and records `running`. */
 int start_container(struct container *c, const char *root, struct error **err);
 

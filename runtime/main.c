@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "runtime/cli.h"
 #include "runtime/statedir.h"
@@ -124,27 +125,14 @@ static int run(int argc, char **argv, int *exit_status, struct error **err)
 	return ret;
 }
 
-/* A caller may start vrun with a standard stream closed; the first file
- * vrun opens would then become that stream (and, in the VMM, be relayed
- * to the container as its stdin or stdout). */
-static void stdio_to_null(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0)
-			continue;
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0 && null != fd) {
-			dup2(null, fd);
-			close(null);
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct error *err = NULL;
 
-	stdio_to_null();
+	/* A caller may start vrun with a standard stream closed; the first
+	 * file vrun opens would then become that stream (and, in the VMM, be
+	 * relayed to the container as its stdin or stdout). */
+	fs_stdio_to_null();
 	int status = EXIT_SUCCESS, verb_status = -1;
 
 	if (run(argc, argv, &verb_status, &err) < 0) {

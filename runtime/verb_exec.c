@@ -24,6 +24,7 @@
 #include "runtime/agent_client.h"
 #include "runtime/cli.h"
 #include "runtime/container.h"
+#include "runtime/launch.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
 
@@ -289,13 +290,6 @@ static int start_process(struct vrun_context *ctx, struct container *c, const ch
 	return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct error **err)
-{
-	char text[32];
-	int n = snprintf(text, sizeof(text), "%d", (int)pid);
-	return fs_write_file_atomic(AT_FDCWD, path, text, (size_t)n, 0644, err);
-}
-
 static int run_exec(struct vrun_context *ctx, struct container *c, const struct exec_options *o,
 		    const struct oci_process *p, struct error **err)
 {
@@ -326,7 +320,8 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 			close(control);
 			if (tty >= 0)
 				close(tty);
-			return o->pid_file != NULL ? write_pid_file(o->pid_file, pid, err) : 0;
+			return o->pid_file != NULL ? launch_write_pid_file(o->pid_file, pid, err)
+						   : 0;
 		}
 		setsid();
 	}
