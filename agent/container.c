@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/fdpass.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -372,21 +373,7 @@ static void setup_terminal(int sync, const struct oci_process *p, bool console)
 		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
 			report("container: bind %s on /dev/console: %s", name, strerror(errno));
 	}
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control = {0};
-	struct iovec iov = {"T", 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = control.buf,
-			    .msg_controllen = sizeof(control.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(sync, &mh, MSG_NOSIGNAL) != 1)
+	if (fdpass_send(sync, master, "T", 1) != 1)
 		fail(sync, 1, "terminal: send the master: %s", strerror(errno));
 	close(master);
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
