@@ -187,6 +187,63 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	return ret;
 }
 
+enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
+
+/* The options create and run share; run adds --detach. */
+#define CREATE_OPTIONS                                                                             \
+	{"bundle", required_argument, NULL, 'b'},                                                  \
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},                               \
+		{"console-socket", required_argument, NULL, OPT_CONSOLE},                          \
+		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},                                     \
+		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},                             \
+		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},                           \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+
+int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *detach,
+			 struct error **err)
+{
+	static const struct option create_options[] = {CREATE_OPTIONS, {0}};
+	static const struct option run_options[] = {
+		CREATE_OPTIONS,
+		{"detach", no_argument, NULL, 'd'},
+		{0},
+	};
+	int opt;
+	char *end;
+	while ((opt = cli_next_option(argc, argv, detach != NULL ? "b:dh" : "b:h",
+				      detach != NULL ? run_options : create_options, err)) !=
+	       CLI_END) {
+		switch (opt) {
+		case CLI_ERROR:
+		case CLI_HELP:
+			return opt;
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'd':
+			*detach = true;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_PRESERVE:
+			errno = 0;
+			o->preserve_fds = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || o->preserve_fds < 0 ||
+			    o->preserve_fds > 65536)
+				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
+						 argv[0], optarg);
+			break;
+		}
+	}
+	return cli_expect_args(argc, argv, 1, "container id", err) < 0 ? CLI_ERROR : 0;
+}
+
 int launch_container(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
 		     int *exit_code, struct error **err)
 {

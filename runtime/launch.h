@@ -6,6 +6,7 @@
 #ifndef VRUN_RUNTIME_LAUNCH_H
 #define VRUN_RUNTIME_LAUNCH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime/cli.h"
@@ -18,6 +19,11 @@ struct launch_options {
 	const char *console_socket;
 	int preserve_fds;
 };
+
+/* The options of create, and of run when `detach` is not NULL (it takes
+ * --detach); returns 0, CLI_ERROR or CLI_HELP (runtime/cli.h). */
+int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *detach,
+			 struct error **err);
 
 /* On success the container is `created` with its record written and `c`
  * open and locked; *exit_code is what a caller should exit with when it

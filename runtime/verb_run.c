@@ -39,47 +39,6 @@ static int wait_vmm(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int parse_options(int argc, char **argv, struct launch_options *o, bool *detach,
-			 struct error **err)
-{
-	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
-	static const struct option options[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, OPT_PID_FILE},
-		{"console-socket", required_argument, NULL, OPT_CONSOLE},
-		{"detach", no_argument, NULL, 'd'},
-		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
-		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	int opt;
-	while ((opt = cli_next_option(argc, argv, "b:dh", options, err)) != CLI_END) {
-		switch (opt) {
-		case CLI_ERROR:
-		case CLI_HELP:
-			return opt;
-		case 'b':
-			o->bundle = optarg;
-			break;
-		case 'd':
-			*detach = true;
-			break;
-		case OPT_PID_FILE:
-			o->pid_file = optarg;
-			break;
-		case OPT_CONSOLE:
-			o->console_socket = optarg;
-			break;
-		case OPT_PRESERVE:
-			o->preserve_fds = atoi(optarg);
-			break;
-		}
-	}
-	return cli_expect_args(argc, argv, 1, "container id", err) < 0 ? CLI_ERROR : 0;
-}
-
 static void remove_container(struct vrun_context *ctx, const char *id)
 {
 	struct container c;
@@ -96,7 +55,7 @@ int cmd_run(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 	struct container c;
 	bool detach = false;
 	int exit_code;
-	int ret = parse_options(argc, argv, &o, &detach, err);
+	int ret = launch_parse_options(argc, argv, &o, &detach, err);
 
 	if (ret != 0)
 		return cli_stop(ret);
