@@ -33,12 +33,19 @@ void failure_set(struct agent_failure *f, int exit_code, const char *fmt, ...)
 
 /* Starts the container's init process in new PID, mount, UTS and IPC
  * namespaces with `stdio` as its standard streams; it prepares everything
- * (mounts, root, devices, user) and waits on `*sync` for the start.  0 and
- * the pid once it is prepared; -1 and `f` when it could not be. */
-pid_t container_create(const struct oci_config *config, const int stdio[3], int *sync,
-		       struct agent_failure *f);
-/* Lets the prepared process exec; 0 once it has, -1 and `f` when the exec
- * failed (the process then exits). */
+ * (mounts, root, devices, user), runs the createContainer hooks, and waits
+ * on `*sync` for the start.  `id` and `bundle` (the host's) go into the
+ * state the hooks read.  0 and the pid once it is prepared; -1 and `f`
+ * when it could not be. */
+pid_t container_create(const struct oci_config *config, const char *id, const char *bundle,
+		       const int stdio[3], int *sync, struct agent_failure *f);
+/* With createContainer hooks, container_create returns before them (the
+ * host's createRuntime hooks run first): this runs them and prepares the
+ * process; 0 once prepared, -1 and `f` when a hook or a step failed. */
+int container_prepare(int sync, struct agent_failure *f);
+/* Lets the prepared process run its startContainer hooks and exec; 0 once
+ * it has, -1 and `f` when a hook or the exec failed (the process then
+ * exits). */
 int container_start(int sync, struct agent_failure *f);
 
 /* Listens on AGENT_PORT: before the agent says hello, since the VMM

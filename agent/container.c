@@ -6,7 +6,9 @@
  *
  * It talks to the agent over a socketpair: "R" when ready, "E<code>:<msg>"
  * for a failure; the agent sends "S" to start, and a successful exec shows
- * as EOF (the socket is close-on-exec). */
+ * as EOF (the socket is close-on-exec).  With createContainer hooks the
+ * init reports "R" once more, before them: the agent sends "P" when the
+ * host has run its createRuntime hooks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -27,7 +29,10 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/etc_users.h"
 #include "common/fdpass.h"
+#include "oci-spec/hooks.h"
+#include "oci-spec/state.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -409,22 +414,12 @@ static void prepare_process(int sync, const struct oci_process *p, char *exe, si
 /* The user's home from the container's /etc/passwd, "/" without one. */
 static void home_of(uid_t uid, char *out, size_t size)
 {
-	char line[1024];
-	snprintf(out, size, "/");
+	struct etc_user u;
 	FILE *f = fopen("/etc/passwd", "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *fields[7] = {0}, *save = NULL, *tok = strtok_r(line, ":\n", &save);
-		for (int i = 0; i < 7 && tok != NULL; i++, tok = strtok_r(NULL, ":\n", &save))
-			fields[i] = tok;
-		if (fields[2] != NULL && fields[5] != NULL &&
-		    strtoul(fields[2], NULL, 10) == (unsigned long)uid) {
-			snprintf(out, size, "%s", fields[5]);
-			break;
-		}
-	}
-	fclose(f);
+	snprintf(out, size, "%s",
+		 f != NULL && etc_passwd_find(f, NULL, uid, &u) == 0 ? u.home : "/");
+	if (f != NULL)
+		fclose(f);
 }
 
 /* The process's environment, with HOME added when it has none (as runc
@@ -460,11 +455,47 @@ exec_now(int sync, const struct oci_process *p, const char *exe)
 	fail(sync, code, "exec %s: %s", exe, strerror(errno));
 }
 
+/* Who the container is, for the state the guest's hooks read. */
+struct identity {
+	const char *id, *bundle;
+};
+
+/* The guest's hooks (createContainer, startContainer), run by the init
+ * itself as runc's init runs them: in the container's namespaces, the
+ * state's pid the process as the container sees it.  Their paths resolve
+ * in the container's root: the guest has no other copy of the host's
+ * files. */
+static void run_hooks(int sync, const struct oci_config *c, const struct identity *who,
+		      const oci_hook_list *hooks, const char *kind, const char *status)
+{
+	struct oci_state state = {.oci_version = OCI_SPEC_VERSION,
+				  .id = (char *)who->id,
+				  .status = (char *)status,
+				  .pid = getpid(),
+				  .bundle = (char *)who->bundle,
+				  .annotations = c->annotations};
+	char *json = oci_state_to_json(&state, false);
+	struct error *err = NULL;
+	if (oci_hooks_run(hooks, kind, json, &err) < 0)
+		fail(sync, 1, "%s", err->msg);
+	debug("container: %s hooks: ok", kind);
+	free(json);
+}
+
+/* Tells the agent where we are ("R") and waits for its go (`want`). */
+static void handshake(int sync, char want)
+{
+	char go;
+	if (send(sync, "R", 1, MSG_NOSIGNAL) != 1 || recv(sync, &go, 1, 0) != 1 || go != want)
+		_exit(1); /* the agent gave up on us */
+}
+
 static void __attribute__((noreturn))
-init_main(const struct oci_config *c, const int stdio[3], int sync)
+init_main(const struct oci_config *c, const struct identity *who, const int stdio[3], int sync)
 {
 	const struct oci_process *p = c->process;
-	char exe[4096], go;
+	const struct oci_hooks *hooks = c->hooks;
+	char exe[4096];
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(sync, 1, "make / private: %s", strerror(errno));
@@ -475,17 +506,24 @@ init_main(const struct oci_config *c, const int stdio[3], int sync)
 	if (c->hostname != NULL && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		fail(sync, 1, "sethostname: %s", strerror(errno));
 	enter_root(sync);
-	if (c->root != NULL && c->root->readonly &&
-	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		fail(sync, 1, "remount / read-only: %s", strerror(errno));
 	if (p->terminal)
 		setup_terminal(sync, p, true);
 	else
 		take_stdio(sync, stdio);
+	if (hooks != NULL && hooks->create_container.len > 0) {
+		/* The host's createRuntime hooks come first (runtime-spec). */
+		handshake(sync, 'P');
+		run_hooks(sync, c, who, &hooks->create_container, "createContainer", "creating");
+	}
+	/* After createContainer, as runc: those hooks may still write. */
+	if (c->root != NULL && c->root->readonly &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		fail(sync, 1, "remount / read-only: %s", strerror(errno));
 	prepare_process(sync, p, exe, sizeof(exe));
 	debug("container: prepared, %s is next", exe);
-	if (send(sync, "R", 1, MSG_NOSIGNAL) != 1 || recv(sync, &go, 1, 0) != 1 || go != 'S')
-		_exit(1); /* the agent gave up on us */
+	handshake(sync, 'S');
+	if (hooks != NULL)
+		run_hooks(sync, c, who, &hooks->start_container, "startContainer", "created");
 	debug("container: started");
 	exec_now(sync, p, exe);
 }
@@ -540,9 +578,10 @@ static int read_answer(int sync, struct agent_failure *f, bool eof_ok)
 	return -1;
 }
 
-pid_t container_create(const struct oci_config *c, const int stdio[3], int *sync,
-		       struct agent_failure *f)
+pid_t container_create(const struct oci_config *c, const char *id, const char *bundle,
+		       const int stdio[3], int *sync, struct agent_failure *f)
 {
+	struct identity who = {id, bundle};
 	int pair[2];
 	if (c->process == NULL || c->process->args.len == 0) {
 		failure_set(f, 1, "config.json has no process to run");
@@ -564,7 +603,7 @@ pid_t container_create(const struct oci_config *c, const int stdio[3], int *sync
 	}
 	if (pid == 0) {
 		close(pair[0]);
-		init_main(c, stdio, pair[1]);
+		init_main(c, &who, stdio, pair[1]);
 	}
 	close(pair[1]);
 	*sync = pair[0];
@@ -574,6 +613,15 @@ pid_t container_create(const struct oci_config *c, const int stdio[3], int *sync
 		return -1;
 	}
 	return (pid_t)pid;
+}
+
+int container_prepare(int sync, struct agent_failure *f)
+{
+	if (send(sync, "P", 1, MSG_NOSIGNAL) != 1) {
+		failure_set(f, 1, "container process is gone");
+		return -1;
+	}
+	return read_answer(sync, f, false);
 }
 
 int container_start(int sync, struct agent_failure *f)

@@ -7,7 +7,10 @@
  * the host (host port AGENT_PORT, which the VMM serves) starts with HELLO
  * and is where the VMM creates the container and learns its exit.
  *
- *   CREATE  config.json text         → OK once the process is prepared
+ *   CREATE  id NUL bundle NUL config.json → OK once the process is prepared
+ *                                    (with createContainer hooks: once its
+ *                                    environment is, and PREPARE is next)
+ *   PREPARE                          → OK once the hooks ran and it is prepared
  *   START                            → OK once it has exec'd
  *   SIGNAL  struct agent_signal      → OK
  *   EXEC    token NUL process JSON   → OK once it has exec'd
@@ -44,6 +47,7 @@ enum agent_message {
 	AGENT_WAIT,
 	AGENT_EXIT,
 	AGENT_STDIO,
+	AGENT_PREPARE,
 };
 
 enum agent_stream {

@@ -56,6 +56,7 @@ struct agent {
 	struct process processes[MAX_PROCESSES];
 	struct oci_config config;
 	bool created;
+	bool prepared; /* createContainer hooks (if any) ran */
 	int init_sync; /* to the prepared init until it starts */
 };
 
@@ -190,7 +191,18 @@ static void handle_create(int fd, const char *payload, size_t len)
 		reply_error(fd, &f);
 		return;
 	}
-	if (oci_config_parse(payload, len, "config.json", &agent.config, &err) < 0) {
+	/* id NUL bundle NUL config.json */
+	size_t id_len = strnlen(payload, len);
+	size_t bundle_len = id_len < len ? strnlen(payload + id_len + 1, len - id_len - 1) : 0;
+	if (id_len == 0 || id_len >= len || id_len + 1 + bundle_len >= len) {
+		failure_set(&f, 1, "bad create request");
+		reply_error(fd, &f);
+		return;
+	}
+	const char *id = payload, *bundle = payload + id_len + 1;
+	const char *config = bundle + bundle_len + 1;
+	if (oci_config_parse(config, len - (size_t)(config - payload), "config.json", &agent.config,
+			     &err) < 0) {
 		failure_set(&f, 1, "%s", err->msg);
 		error_release(&err);
 		reply_error(fd, &f);
@@ -202,7 +214,8 @@ static void handle_create(int fd, const char *payload, size_t len)
 	*init = (struct process){.token = AGENT_INIT_TOKEN, .stdin_relay = -1, .master = -1};
 	bool tty = agent.config.process != NULL && agent.config.process->terminal;
 	if (make_stdio(init, tty, stdio, &f) == 0) {
-		init->pid = container_create(&agent.config, stdio, &agent.init_sync, &f);
+		init->pid =
+			container_create(&agent.config, id, bundle, stdio, &agent.init_sync, &f);
 		if (tty)
 			relay_terminal(init, &f);
 	}
@@ -215,16 +228,37 @@ static void handle_create(int fd, const char *payload, size_t len)
 		return;
 	}
 	agent.created = true;
+	agent.prepared =
+		agent.config.hooks == NULL || agent.config.hooks->create_container.len == 0;
+	agent_write_frame(fd, AGENT_OK, NULL, 0);
+}
+
+static void handle_prepare(int fd)
+{
+	struct agent_failure f = {0};
+	if (!agent.created || agent.prepared || agent.init_sync < 0) {
+		failure_set(&f, 1, "nothing to prepare");
+		reply_error(fd, &f);
+		return;
+	}
+	if (container_prepare(agent.init_sync, &f) < 0) {
+		close(agent.init_sync);
+		agent.init_sync = -1;
+		reply_error(fd, &f);
+		return;
+	}
+	agent.prepared = true;
 	agent_write_frame(fd, AGENT_OK, NULL, 0);
 }
 
 static void handle_start(int fd)
 {
 	struct agent_failure f = {0};
-	if (!agent.created || agent.init_sync < 0) {
+	if (!agent.created || !agent.prepared || agent.init_sync < 0) {
 		failure_set(&f, 1,
-			    agent.created ? "the container was started already"
-					  : "no container to start");
+			    !agent.created    ? "no container to start"
+			    : !agent.prepared ? "the container's createContainer hooks have not run"
+					      : "the container was started already");
 		reply_error(fd, &f);
 		return;
 	}
@@ -457,6 +491,9 @@ static bool handle_request(struct conn *c)
 		break;
 	case AGENT_START:
 		handle_start(c->fd);
+		break;
+	case AGENT_PREPARE:
+		handle_prepare(c->fd);
 		break;
 	case AGENT_SIGNAL:
 		handle_signal(c->fd, payload, (size_t)len);

@@ -103,15 +103,19 @@ int launch_write_pid_file(const char *path, pid_t pid, struct error **err)
 }
 
 /* The VM runs and the process waits for start: the runtime environment
- * exists, which is when runtime-spec wants these. */
-static int run_create_hooks(struct container *c, const struct oci_hooks *hooks, struct error **err)
+ * exists, which is when runtime-spec wants these.  The guest's
+ * createContainer hooks come after them: the init waits for PREPARE. */
+static int run_create_hooks(struct container *c, const char *dir, const struct oci_hooks *hooks,
+			    int *exit_code, struct error **err)
 {
 	if (hooks_run(&hooks->create_runtime, "createRuntime", &c->record.state, err) < 0 ||
 	    hooks_run(&hooks->prestart, "prestart", &c->record.state, err) < 0)
 		return -1;
-	if (hooks->create_container.len > 0 || hooks->start_container.len > 0)
-		log_warning("createContainer and startContainer hooks (run inside the guest) are "
-			    "not implemented yet; skipped");
+	if (hooks->create_container.len == 0)
+		return 0;
+	cleanup_close int fd = agent_connect(dir, err);
+	if (fd < 0 || agent_request(fd, AGENT_PREPARE, NULL, 0, exit_code, err) < 0)
+		return error_wrap(err, "create %s", c->id);
 	return 0;
 }
 
@@ -177,7 +181,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	    o->pid_file != NULL)
 		ret = launch_write_pid_file(o->pid_file, pid, err);
 	if (ret == 0 && config.hooks != NULL)
-		ret = run_create_hooks(c, config.hooks, err);
+		ret = run_create_hooks(c, dir, config.hooks, exit_code, err);
 	if (ret < 0 && pid > 0 && c->record.state.pid > 0)
 		container_kill_vmm(c, &(struct error *){NULL});
 	else if (ret < 0 && pid > 0)

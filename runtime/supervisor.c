@@ -23,6 +23,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "runtime/agent_client.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
@@ -330,8 +331,15 @@ static int create_container(struct supervisor *s, struct error **err)
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
-	if (agent_request(s->agent_fd, AGENT_CREATE, s->c->config_text, s->c->config_len, &code,
-			  err) < 0)
+	/* id NUL bundle NUL config.json: the guest's hooks get them in their
+	 * state. */
+	size_t id_len = strlen(s->c->id) + 1, bundle_len = strlen(s->c->bundle) + 1;
+	size_t len = id_len + bundle_len + s->c->config_len;
+	cleanup_free char *payload = xcalloc(1, len);
+	memcpy(payload, s->c->id, id_len);
+	memcpy(payload + id_len, s->c->bundle, bundle_len);
+	memcpy(payload + id_len + bundle_len, s->c->config_text, s->c->config_len);
+	if (agent_request(s->agent_fd, AGENT_CREATE, payload, len, &code, err) < 0)
 		return code;
 	return 0;
 }

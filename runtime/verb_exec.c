@@ -12,13 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "agent/protocol.h"
 #include "common/cleanup.h"
+#include "common/etc_users.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "oci-spec/config.h"
 #include "runtime/agent_client.h"
@@ -119,32 +126,21 @@ static void env_set(struct oci_strings *env, const char *entry)
 	strings_push(env, entry);
 }
 
-/* NAME's line in the rootfs's /etc/passwd or /etc/group, opened beneath
- * the rootfs (a hostile image's symlinks cannot point it at the host's):
- * the id (field 3) and, for passwd, the group (field 4). */
-static int rootfs_lookup(const char *rootfs, const char *file, const char *name, uint32_t *id,
-			 uint32_t *gid, struct error **err)
+/* The rootfs's /etc/passwd or /etc/group, opened beneath the rootfs (a
+ * hostile image's symlinks cannot point it at the host's). */
+static FILE *open_in_rootfs(const char *rootfs, const char *file, const char *user,
+			    struct error **err)
 {
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
 	cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
-	cleanup_fclose FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
-	char line[1024];
-	if (f == NULL)
-		return error_set(err, errno, "exec: --user %s: %s/%s", name, rootfs, file);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *fields[4] = {0}, *save = NULL, *tok = strtok_r(line, ":", &save);
-		for (int i = 0; i < 4 && tok != NULL; i++, tok = strtok_r(NULL, ":", &save))
-			fields[i] = tok;
-		if (fields[0] == NULL || fields[2] == NULL || strcmp(fields[0], name) != 0)
-			continue;
-		*id = (uint32_t)strtoul(fields[2], NULL, 10);
-		if (gid != NULL && fields[3] != NULL)
-			*gid = (uint32_t)strtoul(fields[3], NULL, 10);
-		return 0;
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (f == NULL) {
+		error_set(err, errno, "exec: --user %s: %s/%s", user, rootfs, file);
+		if (fd >= 0)
+			close(fd);
 	}
-	return error_set_kind(err, ENOENT, "exec: --user: no %s named %s in the container's /%s",
-			      strcmp(file, "etc/passwd") == 0 ? "user" : "group", name, file);
+	return f;
 }
 
 static bool number(const char *text, uint32_t *value)
@@ -158,7 +154,11 @@ static bool number(const char *text, uint32_t *value)
 	return true;
 }
 
-/* USER[:GROUP], each a number or a name from the container's files. */
+#define MAX_GROUPS 64
+
+/* USER[:GROUP], each a number or a name from the container's files.  A
+ * user given by name without a group gets its passwd group and the groups
+ * that list it as a member, as a login would. */
 static int parse_user(const char *text, const char *rootfs, struct oci_user *user,
 		      struct error **err)
 {
@@ -167,16 +167,48 @@ static int parse_user(const char *text, const char *rootfs, struct oci_user *use
 	char *group = strchr(buf, ':');
 	if (group != NULL)
 		*group++ = '\0';
-	uint32_t uid, gid = 0;
-	if (!number(buf, &uid) && rootfs_lookup(rootfs, "etc/passwd", buf, &uid, &gid, err) < 0)
-		return -1;
-	if (group != NULL && !number(group, &gid) &&
-	    rootfs_lookup(rootfs, "etc/group", group, &gid, NULL, err) < 0)
-		return -1;
-	if (group == NULL && number(buf, &uid))
+	uint32_t uid, gid = 0, groups[MAX_GROUPS];
+	size_t ngroups = 0;
+	bool named = !number(buf, &uid);
+	if (named) {
+		struct etc_user u;
+		cleanup_fclose FILE *f = open_in_rootfs(rootfs, "etc/passwd", text, err);
+		if (f == NULL)
+			return -1;
+		if (etc_passwd_find(f, buf, 0, &u) < 0)
+			return error_set_kind(err, ENOENT,
+					      "exec: --user: no user named %s in the container's "
+					      "/etc/passwd",
+					      buf);
+		uid = u.uid;
+		gid = u.gid;
+		cleanup_fclose FILE *g =
+			group == NULL ? open_in_rootfs(rootfs, "etc/group", text, err) : NULL;
+		if (group == NULL && g == NULL)
+			return -1;
+		if (g != NULL)
+			ngroups = etc_group_member_of(g, buf, groups, MAX_GROUPS);
+	} else if (group == NULL) {
 		gid = uid;
+	}
+	if (group != NULL && !number(group, &gid)) {
+		cleanup_fclose FILE *g = open_in_rootfs(rootfs, "etc/group", text, err);
+		if (g == NULL)
+			return -1;
+		if (etc_group_find(g, group, &gid) < 0)
+			return error_set_kind(err, ENOENT,
+					      "exec: --user: no group named %s in the container's "
+					      "/etc/group",
+					      group);
+	}
 	user->uid = uid;
 	user->gid = gid;
+	if (named && group == NULL) {
+		free(user->additional_gids.items);
+		user->additional_gids.items = xcalloc(ngroups + 1, sizeof(uint32_t));
+		memcpy(user->additional_gids.items, groups, ngroups * sizeof(uint32_t));
+		user->additional_gids.len = ngroups;
+	}
 	return 0;
 }
 
@@ -230,18 +262,56 @@ static void make_token(char *token, size_t size)
 	snprintf(token, size, "exec-%d-%llx", (int)getpid(), r);
 }
 
-/* Relays until the process exits; returns its status. */
-static int wait_process(int control, const char *token, struct stdio_relay *relay)
+/* The size of our terminal goes to the process's (on SIGWINCH). */
+static void send_resize(int control, const char *token, int tty)
 {
-	uint32_t type;
-	cleanup_free char *payload = NULL;
+	uint16_t rows, cols;
+	char payload[sizeof(struct agent_resize) + AGENT_TOKEN_MAX + 1];
+	if (tty < 0 || !terminal_size(tty, &rows, &cols))
+		return;
+	struct agent_resize r = {rows, cols};
+	size_t len = strlen(token) + 1;
+	memcpy(payload, &r, sizeof(r));
+	memcpy(payload + sizeof(r), token, len);
+	if (agent_write_frame(control, AGENT_RESIZE, payload, sizeof(r) + len) < 0)
+		log_warning("exec: resize: %s", strerror(errno));
+}
+
+/* Relays until the process exits; returns its status.  `winch` (a
+ * signalfd, or -1) reports resizes of `tty`, our end of its terminal. */
+static int wait_process(int control, const char *token, struct stdio_relay *relay, int winch,
+			int tty)
+{
 	struct agent_exit e;
 	if (agent_write_frame(control, AGENT_WAIT, token, strlen(token) + 1) < 0)
 		return 255;
-	ssize_t n = agent_read_frame(control, &type, &payload, 65536);
-	if (n != sizeof(e) || type != AGENT_EXIT)
-		return 255;
-	memcpy(&e, payload, sizeof(e));
+	for (;;) {
+		struct pollfd fds[2] = {{control, POLLIN, 0}, {winch, POLLIN, 0}};
+		if (poll(fds, winch >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 255;
+		}
+		if (winch >= 0 && (fds[1].revents & POLLIN)) {
+			struct signalfd_siginfo info;
+			while (read(winch, &info, sizeof(info)) == sizeof(info))
+				;
+			send_resize(control, token, tty);
+		}
+		if (fds[0].revents == 0)
+			continue;
+		uint32_t type;
+		cleanup_free char *payload = NULL;
+		ssize_t n = agent_read_frame(control, &type, &payload, 65536);
+		if (n < 0)
+			return 255;
+		if (type == AGENT_OK || type == AGENT_ERROR)
+			continue; /* a resize's answer */
+		if (n != sizeof(e) || type != AGENT_EXIT)
+			return 255;
+		memcpy(&e, payload, sizeof(e));
+		break;
+	}
 	stdio_relay_wait(relay, EXEC_OUTPUT_DRAIN_MS);
 	return e.status;
 }
@@ -290,12 +360,48 @@ static int start_process(struct vrun_context *ctx, struct container *c, const ch
 	return 0;
 }
 
+/* A terminal on our own stdin (no console socket): the process's starts
+ * with its size, and ours passes bytes raw until the end (*saved). */
+static bool own_terminal(struct oci_process *p, struct termios *saved)
+{
+	uint16_t rows, cols;
+	if (!isatty(0) || tcgetattr(0, saved) < 0)
+		return false;
+	if (p->console_size == NULL && terminal_size(0, &rows, &cols)) {
+		p->console_size = xcalloc(1, sizeof(*p->console_size));
+		*p->console_size = (struct oci_console_size){rows, cols};
+	}
+	struct termios raw = *saved;
+	cfmakeraw(&raw);
+	tcsetattr(0, TCSANOW, &raw);
+	return true;
+}
+
+/* SIGWINCH as a signalfd: blocked before the relay's threads start. */
+static int winch_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
 static int run_exec(struct vrun_context *ctx, struct container *c, const struct exec_options *o,
-		    const struct oci_process *p, struct error **err)
+		    struct oci_process *p, struct error **err)
 {
 	char token[AGENT_TOKEN_MAX], dir[4096];
 	int streams[3] = {-1, -1, -1}, control = -1, tty = -1;
 	struct stdio_relay relay;
+	struct termios saved;
+	bool raw = false;
+	if (p->terminal && o->detach && o->console_socket == NULL)
+		return error_set_kind(err, EINVAL,
+				      "exec %s: cannot allocate a terminal when detaching without "
+				      "--console-socket",
+				      c->id);
+	if (p->terminal && o->console_socket == NULL)
+		raw = own_terminal(p, &saved);
 	make_token(token, sizeof(token));
 	snprintf(dir, sizeof(dir), "%s/%s", ctx->root, c->id);
 	if (start_process(ctx, c, dir, o, p, token, streams, &tty, &control, err) < 0) {
@@ -306,6 +412,8 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 			close(control);
 		if (tty >= 0)
 			close(tty);
+		if (raw)
+			tcsetattr(0, TCSANOW, &saved);
 		return -1;
 	}
 	if (o->detach) {
@@ -324,13 +432,31 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 						   : 0;
 		}
 		setsid();
+	} else if (tty >= 0) {
+		/* To have the terminal as ours we must lead a session; under a
+		 * shell's job control we cannot, and resizes then stay there. */
+		if (setsid() < 0)
+			log_debug("exec: no session of our own (%s): resizes of the console "
+				  "will not reach the process",
+				  strerror(errno));
 	}
+	/* The console's slave as our controlling terminal: its resizes come
+	 * as SIGWINCH. */
+	if (tty >= 0 && ioctl(tty, TIOCSCTTY, 0) < 0)
+		log_debug("exec: console as controlling terminal: %s", strerror(errno));
+	int winch = p->terminal ? winch_fd() : -1;
 	int ret = !p->terminal ? stdio_relay_start(&relay, streams, err)
 			       : stdio_relay_start_tty(&relay, tty >= 0 ? tty : 0,
 						       tty >= 0 ? tty : 1, streams[0], err);
+	int status = ret < 0 ? -1
+			     : wait_process(control, token, &relay, winch,
+					    tty >= 0 ? tty : (raw ? 0 : -1));
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	if (winch >= 0)
+		close(winch);
 	if (ret < 0)
 		return -1;
-	int status = wait_process(control, token, &relay);
 	if (o->detach)
 		_exit(status);
 	ctx->exit_status = status;

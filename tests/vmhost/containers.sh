@@ -66,6 +66,21 @@ run timeout 60 $vrun --root "$croot" exec --env EXTRA=1 --cwd /tmp --user 1000:1
 expect "exec --env --cwd --user" 0 '^1 /tmp 1000$' ""
 run timeout 60 $vrun --root "$croot" exec --user user:tty life sh -c 'echo "$(id -u):$(id -g)"'
 expect "exec --user NAME:GROUP from the container's /etc/passwd and /etc/group" 0 '^1000:5$' ""
+run timeout 60 $vrun --root "$croot" exec --user user life sh -c 'echo "$(id -u):$(id -g):$(id -G)"'
+expect "exec --user NAME: its passwd group and the groups listing it in /etc/group" 0 '^1000:1000:1000 29 50$' ""
+timeout 60 build/tests/console_recv "$scratch/exec-console.sock" $'typed\n' 40x120 >"$scratch/exec-tty.out" 2>"$scratch/exec-tty.err" &
+recv_job=$!
+for _ in $(seq 50); do [[ -S $scratch/exec-console.sock ]] && break; sleep 0.1; done
+run timeout 60 $vrun --root "$croot" exec --tty --console-socket "$scratch/exec-console.sock" life \
+	sh -c 'tty; read line; echo "got: $line"; echo "now $(stty size)"; exit 5'
+expect "exec --tty --console-socket: the process's status (5), nothing on our own stdout" 5 "" ""
+wait $recv_job
+check "exec --tty: the console socket got the master, the process a guest pty, input reached it" \
+	bash -c 'grep -q "^/dev/pts/" "$1" && grep -q "^got: typed" "$1"' _ "$scratch/exec-tty.out"
+check "a resize of the exec's console master reached the process's terminal" grep -q '^now 40 120' "$scratch/exec-tty.out"
+run timeout 60 $vrun --root "$croot" exec --tty --detach life true
+expect "exec --tty --detach without a console socket is refused" 1 "" \
+	'cannot allocate a terminal when detaching without --console-socket'
 run timeout 60 $vrun --root "$croot" exec --user nobody-here life true
 expect "exec --user with an unknown name" 1 "" 'no user named nobody-here'
 run timeout 60 $vrun --root "$croot" exec life no-such-command
@@ -169,18 +184,45 @@ check "its size came from consoleSize (33 rows, 101 columns)" grep -q '^33 101' 
 check "input typed on the master reached it, through the guest's line discipline" grep -q '^got: hello tty' "$scratch/tty.out"
 check "a resize of the master (SIGWINCH to the VMM) reached the guest's terminal" grep -q '^now 40 120' "$scratch/tty.out"
 
-# Hooks on the host: the state on stdin; a failing one fails create.
-edit='.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/prestart.json"]}],
-	"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/poststart.json"]}],
-	"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/poststop.json"]}]}'
-bundle hooks true
+# Hooks: the host's with the state on stdin, the guest's (createContainer,
+# startContainer) inside the VM with the container's root; all in the
+# order runtime-spec gives.  The rootfs is the host's directory, so what
+# the guest's hooks write there shows here.
+order=$bundles/base/rootfs/hook-order
+rm -f "$order" "$bundles/base/rootfs/"hook-*.json
+host_hook() { echo '{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$scratch"'/'"$1"'.json; echo '"$1"' >> '"$order"'"]}'; }
+guest_hook() { echo '{"path": "/bin/sh", "args": ["sh", "-c", "cat > /hook-'"$1"'.json; echo '"$1"' >> /hook-order"], "env": ["PATH=/bin"]}'; }
+edit='.root.readonly = false | .hooks = {"createRuntime": ['"$(host_hook createRuntime)"'], "prestart": ['"$(host_hook prestart)"'],
+	"createContainer": ['"$(guest_hook createContainer)"'], "startContainer": ['"$(guest_hook startContainer)"'],
+	"poststart": ['"$(host_hook poststart)"'], "poststop": ['"$(host_hook poststop)"']}'
+bundle hooks grep -c startContainer /hook-order
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/hooks" hooks
-expect "run with prestart, poststart and poststop hooks" 0 "" ""
+expect "run with hooks of all six kinds; startContainer ran before the process" 0 '^1$' ""
 check "prestart got the state on stdin: created, with the VMM pid" \
 	jq -e '.id == "hooks" and .status == "created" and .pid > 0' "$scratch/prestart.json"
 check "poststart saw it running" jq -e '.status == "running"' "$scratch/poststart.json"
 check "poststop ran once it was gone" jq -e '.id == "hooks" and .status == "stopped"' "$scratch/poststop.json"
-edit='.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]}'
+check "createContainer ran in the guest: creating, pid 1 as the container sees it, the host's bundle" \
+	jq -e '.id == "hooks" and .status == "creating" and .pid == 1 and .bundle == "'"$bundles/hooks"'"' \
+	"$bundles/base/rootfs/hook-createContainer.json"
+check "startContainer ran in the guest: created" jq -e '.status == "created"' \
+	"$bundles/base/rootfs/hook-startContainer.json"
+check "the hooks ran in runtime-spec's order" test "$(tr '\n' ' ' <"$order")" = \
+	"createRuntime prestart createContainer startContainer poststart poststop "
+rm -f "$order" "$bundles/base/rootfs/"hook-*.json
+edit='.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo not today; exit 4"]}]}'
+bundle badstart sh -c 'echo must not run'
+run timeout 120 $vrun --root "$croot" create --bundle "$bundles/badstart" badstart
+expect "create with a startContainer hook that will fail" 0 "" ""
+run timeout 60 $vrun --root "$croot" start badstart
+expect "a failing startContainer hook fails start, with its output" 1 "" \
+	'startContainer hook /bin/sh: exit status 4: not today'
+for _ in $(seq 50); do [[ $($vrun --root "$croot" state badstart 2>/dev/null | jq -r .status) == stopped ]] && break; sleep 0.2; done
+run $vrun --root "$croot" state badstart
+expect "and the container is stopped" 0 '"status": "stopped"' ""
+run $vrun --root "$croot" delete badstart
+expect "delete after the failed start" 0 "" ""
+edit='.root.readonly = false | .hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo no network for you; exit 3"]}]}'
 bundle badhook true
 run timeout 120 $vrun --root "$croot" create --bundle "$bundles/badhook" badhook
 expect "a failing createRuntime hook fails create, with its output" 1 "" \
