@@ -8,7 +8,7 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
-LDLIBS := -lyajl -lkmod -larchive -lpthread
+LDLIBS := -lyajl -lkmod -larchive -lcrypto -lpthread
 
 LIB_SRC := agent/protocol.c $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c vmm/virtio/fs/*.c rootfs/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rootfs/agent_blob.o
@@ -67,6 +67,10 @@ $(BUILD)/tests/console_recv: tests/tools/console_recv.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
+$(BUILD)/tests/mklayer: tests/tools/mklayer.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -larchive
+
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
@@ -92,7 +96,7 @@ demo: deps all guest-kernel
 	@tests/vmhost/run $(BUILD)/vrun run --bundle $(CURDIR)/$(BUILD)/demo/bundle demo
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
-       $(BUILD)/tests/console_recv
+       $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer
 	@tests/run-all
 
 FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

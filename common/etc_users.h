@@ -17,6 +17,11 @@ struct etc_user {
 	char home[4096];
 };
 
+/* `file` ("etc/passwd") of the root filesystem `root`, opened beneath it
+ * (a hostile image's symlinks cannot point it at the host's); NULL and
+ * errno when it cannot be. */
+FILE *etc_open(int root, const char *file);
+
 /* The passwd entry named `name`, or (`name` NULL) the first with `uid`;
  * 0, or -1 when there is none. */
 int etc_passwd_find(FILE *passwd, const char *name, uint32_t uid, struct etc_user *out);

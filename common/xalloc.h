@@ -31,4 +31,12 @@ static inline char *xstrdup(const char *s)
 	return copy;
 }
 
+static inline char *xstrndup(const char *s, size_t n)
+{
+	char *copy = strndup(s, n);
+	if (copy == NULL)
+		abort();
+	return copy;
+}
+
 #endif

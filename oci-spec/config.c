@@ -11,18 +11,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
-
-/* One schema row per line. */
-/* clang-format off */
-#define F(type, json, kind, member) {json, kind, offsetof(type, member), NULL, false, 0, 0}
-#define REQ(type, json, kind, member) {json, kind, offsetof(type, member), NULL, true, 0, 0}
-#define SUB(type, json, kind, member, sub) {json, kind, offsetof(type, member), &sub, false, 0, 0}
-#define RANGE(type, json, kind, member, min, max) {json, kind, offsetof(type, member), NULL, false, min, max}
-#define END {NULL, 0, 0, NULL, false, 0, 0}
-/* clang-format on */
-#define SCHEMA(name, type, ...)                                                                    \
-	static const struct schema_field name##_fields[] = {__VA_ARGS__, END};                     \
-	static const struct schema name = {sizeof(type), name##_fields}
+#include "oci-spec/schema_table.h"
 
 /* Shared by mounts, linux.uidMappings and linux.gidMappings. */
 SCHEMA(id_mapping_schema, struct oci_id_mapping,

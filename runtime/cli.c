@@ -25,8 +25,8 @@ const struct command commands[] = {
 	 "change a container's resources"},
 	{"features", cmd_features, "features", "print what this runtime supports as JSON"},
 	{"check", cmd_check, "check [--kernel PATH]", "check that this host can run microVMs"},
-	{"image", cmd_not_implemented, "image unpack SRC BUNDLE",
-	 "unpack an OCI image to a bundle"},
+	{"image", cmd_image, "image unpack [--quiet] SRC[:TAG|@sha256:DIGEST] BUNDLE",
+	 "unpack an OCI layout, oci-archive or docker-archive to a bundle"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -62,6 +62,7 @@ int cmd_state(struct vrun_context *ctx, int argc, char **argv, struct error **er
 int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_image(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 
 /* The `--version` text: "vrun version X\ncommit: C\nspec: S\n". */

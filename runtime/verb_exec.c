@@ -126,20 +126,14 @@ static void env_set(struct oci_strings *env, const char *entry)
 	strings_push(env, entry);
 }
 
-/* The rootfs's /etc/passwd or /etc/group, opened beneath the rootfs (a
- * hostile image's symlinks cannot point it at the host's). */
+/* The rootfs's /etc/passwd or /etc/group. */
 static FILE *open_in_rootfs(const char *rootfs, const char *file, const char *user,
 			    struct error **err)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
 	cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
-	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
-	if (f == NULL) {
+	FILE *f = root >= 0 ? etc_open(root, file) : NULL;
+	if (f == NULL)
 		error_set(err, errno, "exec: --user %s: %s/%s", user, rootfs, file);
-		if (fd >= 0)
-			close(fd);
-	}
 	return f;
 }
 
