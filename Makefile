@@ -40,7 +40,7 @@ $(BUILD)/%.o: %.c
 # It parses config.json with the same oci-spec code as the runtime.
 AGENT_SRC := $(wildcard agent/*.c) oci-spec/config.c oci-spec/schema.c oci-spec/validate.c \
 	     oci-spec/names.c oci-spec/state.c oci-spec/hooks.c common/error.c common/fs.c common/json.c \
-	     common/etc_users.c common/fdpass.c common/hook.c
+	     common/beneath.c common/etc_users.c common/fdpass.c common/hook.c
 $(BUILD)/agent/vrun-agent: $(AGENT_SRC) $(wildcard agent/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a

@@ -6,17 +6,15 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "common/beneath.h"
 
 #define LINE_MAX_LEN 8192
 
 FILE *etc_open(int root, const char *file)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
+	int fd = beneath_open(root, file, O_RDONLY);
 	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
 	if (f == NULL && fd >= 0) {
 		int saved = errno;

@@ -6,14 +6,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 
@@ -123,9 +122,7 @@ int image_stream_open(const struct image_source *src, const char *name, struct i
 	if (src->kind == IMAGE_LAYOUT) {
 		/* Names come from the image: never out of the layout. */
 		struct stat st;
-		struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-		s->fd = (int)syscall(SYS_openat2, src->dirfd, name, &how, sizeof(how));
+		s->fd = beneath_open(src->dirfd, name, O_RDONLY);
 		if (s->fd < 0)
 			return error_set(err, errno, "image %s: %s", src->path, name);
 		if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode)) {

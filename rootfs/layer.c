@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -87,9 +86,7 @@ static bool clean_path(const char *in, char *out, size_t size)
 
 static int open_beneath(const struct layer_target *t, const char *path, int flags)
 {
-	struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, t->root, path[0] != '\0' ? path : ".", &how, sizeof(how));
+	return beneath_open(t->root, path, flags);
 }
 
 /* The directories of `path` that do not exist yet, made 0755 (a layer
