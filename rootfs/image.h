@@ -40,13 +40,20 @@ int image_unpack_rootfs(struct image *img, int root, bool progress, struct error
 
 /* config.json for the unpacked image (`root` its rootfs, for user and
  * group names): the default config with the image's command (`cmd`, when
- * given, for its Cmd), env, working directory, user, labels as
- * annotations, stop signal.  Text to free, or NULL and `err`. */
+ * not empty, for its Cmd), env, working directory, user, labels as
+ * annotations, stop signal; `extra` (a key, a value; NULL: none) is one
+ * more annotation.  Text to free, or NULL and `err`. */
 char *image_runtime_config(const struct image *img, int root, char *const *cmd, size_t ncmd,
-			   struct error **err);
+			   const char *const extra[2], struct error **err);
 
 /* `vrun image unpack`: BUNDLE/rootfs and BUNDLE/config.json from `spec`;
  * nothing of either is left when it fails. */
 int image_unpack(const char *spec, const char *bundle, bool progress, struct error **err);
+
+/* The image's rootfs, unpacked once into CACHE/<manifest digest hex>/rootfs
+ * (into a temporary directory renamed into place, so a concurrent unpack
+ * or a failed one never shows); its path in *rootfs (to free). */
+int image_cache_rootfs(struct image *img, const char *cache, bool progress, char **rootfs,
+		       struct error **err);
 
 #endif

@@ -109,7 +109,7 @@ static int resolve_user(const char *spec, int root, struct oci_user *u, struct e
 }
 
 char *image_runtime_config(const struct image *img, int root, char *const *cmd, size_t ncmd,
-			   struct error **err)
+			   const char *const extra[2], struct error **err)
 {
 	struct oci_config c;
 	const struct image_run_config *rc = img->config.config;
@@ -124,8 +124,9 @@ char *image_runtime_config(const struct image *img, int root, char *const *cmd, 
 	strings_clear(&p->args);
 	for (size_t i = 0; i < rc->entrypoint.len; i++)
 		strings_push(&p->args, rc->entrypoint.items[i]);
-	for (size_t i = 0; i < (cmd != NULL ? ncmd : rc->cmd.len); i++)
-		strings_push(&p->args, cmd != NULL ? cmd[i] : rc->cmd.items[i]);
+	bool override = cmd != NULL && ncmd > 0;
+	for (size_t i = 0; i < (override ? ncmd : rc->cmd.len); i++)
+		strings_push(&p->args, override ? cmd[i] : rc->cmd.items[i]);
 	bool has_path = false;
 	strings_clear(&p->env);
 	for (size_t i = 0; i < rc->env.len; i++) {
@@ -151,6 +152,8 @@ char *image_runtime_config(const struct image *img, int root, char *const *cmd, 
 		annotate(&c.annotations, "org.opencontainers.image.architecture",
 			 img->config.architecture);
 		annotate(&c.annotations, "org.opencontainers.image.stopSignal", rc->stop_signal);
+		if (extra != NULL)
+			annotate(&c.annotations, extra[0], extra[1]);
 		text = oci_config_to_json(&c);
 	}
 	oci_config_release(&c);
@@ -193,7 +196,7 @@ int image_unpack(const char *spec, const char *bundle, bool progress, struct err
 	if (root < 0)
 		error_set(err, errno, "bundle %s: rootfs", bundle);
 	else if (image_unpack_rootfs(&img, root, progress, err) == 0 &&
-		 (text = image_runtime_config(&img, root, NULL, 0, err)) != NULL)
+		 (text = image_runtime_config(&img, root, NULL, 0, NULL, err)) != NULL)
 		ret = fs_write_file_atomic(bundle_fd, "config.json", text, strlen(text), 0644, err);
 	if (root >= 0)
 		close(root);
@@ -207,5 +210,48 @@ int image_unpack(const char *spec, const char *bundle, bool progress, struct err
 	}
 	close(bundle_fd);
 	image_close(&img);
+	return ret;
+}
+
+int image_cache_rootfs(struct image *img, const char *cache, bool progress, char **rootfs,
+		       struct error **err)
+{
+	char dir[4096], tmp[4200];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/%s", cache, img->id + 7);
+	if (asprintf(rootfs, "%s/rootfs", dir) < 0)
+		abort();
+	if (stat(dir, &st) == 0)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s/.unpack-XXXXXX", cache);
+	if (fs_mkdir_all(cache, 0755, err) < 0 || mkdtemp(tmp) == NULL) {
+		if (*err == NULL)
+			error_set(err, errno, "image cache %s", cache);
+		free(*rootfs);
+		return -1;
+	}
+	chmod(tmp, 0755);
+	int fd = -1, ret = -1;
+	char tmp_rootfs[4300];
+	snprintf(tmp_rootfs, sizeof(tmp_rootfs), "%s/rootfs", tmp);
+	if (mkdir(tmp_rootfs, 0755) < 0 ||
+	    (fd = open(tmp_rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		error_set(err, errno, "image cache %s", tmp_rootfs);
+	else if (image_unpack_rootfs(img, fd, progress, err) == 0)
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	/* Another unpack of the same image may have won the race: fine. */
+	if (ret == 0 && rename(tmp, dir) < 0 && errno != ENOTEMPTY && errno != EEXIST)
+		ret = error_set(err, errno, "image cache %s", dir);
+	if (stat(tmp, &st) == 0) {
+		struct error *ignored = NULL;
+		fs_remove_tree_at(AT_FDCWD, tmp, &ignored);
+		error_release(&ignored);
+	}
+	if (ret < 0) {
+		free(*rootfs);
+		*rootfs = NULL;
+	}
 	return ret;
 }

@@ -27,7 +27,11 @@
 
 void layer_target_init(struct layer_target *t, int root)
 {
-	*t = (struct layer_target){.root = root, .owners = true, .parent_fd = -1};
+	struct stat st;
+	*t = (struct layer_target){
+		.root = root, .owners = true, .parent_fd = -1, .uid = geteuid(), .gid = getegid()};
+	/* New nodes take a set-group-id directory's group. */
+	t->setgid_seen = fstat(root, &st) < 0 || (st.st_mode & S_ISGID);
 }
 
 static void forget_parent(struct layer_target *t)
@@ -160,19 +164,23 @@ static void set_xattrs(struct archive_entry *e, int fd, const char *path)
 	}
 }
 
-static void set_owner(struct layer_target *t, struct archive_entry *e, int dir, const char *name,
-		      int fd)
+/* The entry's owner, unless the node has it already: a new node is ours
+ * (our ids) except below a set-group-id directory.  True when it changed
+ * (a chown clears set-id bits: the mode goes on after). */
+static bool set_owner(struct layer_target *t, struct archive_entry *e, int dir, const char *name,
+		      int fd, bool fresh)
 {
-	if (!t->owners)
-		return;
 	uid_t uid = (uid_t)archive_entry_uid(e);
 	gid_t gid = (gid_t)archive_entry_gid(e);
+	if (!t->owners || (fresh && !t->setgid_seen && uid == t->uid && gid == t->gid))
+		return false;
 	int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 	if (r < 0 && errno == EPERM) {
 		log_warning("layer: cannot set owners (%s): files belong to the caller",
 			    strerror(errno));
 		t->owners = false;
 	}
+	return r == 0;
 }
 
 static void entry_times(struct archive_entry *e, struct timespec ts[2])
@@ -189,9 +197,10 @@ static int write_file(struct archive *a, struct archive_entry *e, int fd, struct
 {
 	const void *buf;
 	size_t size;
-	la_int64_t offset;
+	la_int64_t offset, end = 0;
 	int r;
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
+		end = offset + (la_int64_t)size;
 		for (size_t done = 0; done < size;) {
 			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
 					   (off_t)offset + (off_t)done);
@@ -205,7 +214,8 @@ static int write_file(struct archive *a, struct archive_entry *e, int fd, struct
 	if (r != ARCHIVE_EOF)
 		return error_set_kind(err, EIO, "read: %s", archive_error_string(a));
 	/* A sparse file's hole at the end. */
-	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
+	if (archive_entry_size_is_set(e) && end < archive_entry_size(e) &&
+	    ftruncate(fd, archive_entry_size(e)) < 0)
 		return error_set(err, errno, "truncate");
 	return 0;
 }
@@ -290,20 +300,67 @@ static int hardlink(struct layer_target *t, struct archive_entry *e, int dir, co
 		return error_set(err, errno, "hardlink to /%s", target);
 	if (S_ISDIR(st.st_mode))
 		return error_set_kind(err, EINVAL, "hardlink to directory /%s", target);
-	if (make_way(dir, name, false, err) < 0)
-		return -1;
-	if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	/* Without CAP_DAC_READ_SEARCH: through /proc. */
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) < 0)
-		return error_set(err, errno, "hardlink to /%s", target);
+	for (int tries = 0;; tries++) {
+		/* Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH fails: through /proc. */
+		if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0 ||
+		    (errno != EEXIST && linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) == 0))
+			return 0;
+		if (errno != EEXIST || tries > 0)
+			return error_set(err, errno, "hardlink to /%s", target);
+		if (make_way(dir, name, false, err) < 0)
+			return -1;
+	}
+}
+
+/* Makes the node with `make` (0 or -1 and errno); what was in its place
+ * goes first, which only an EEXIST costs a look at. */
+#define MAKE_IN_PLACE(make)                                                                        \
+	({                                                                                         \
+		int r_ = (make);                                                                   \
+		if (r_ < 0 && errno == EEXIST) {                                                   \
+			if (make_way(dir, name, false, err) < 0)                                   \
+				return -1;                                                         \
+			r_ = (make);                                                               \
+		}                                                                                  \
+		r_;                                                                                \
+	})
+
+static int make_dir(struct layer_target *t, struct archive_entry *e, int dir, const char *name,
+		    const char *path, mode_t mode, struct error **err)
+{
+	bool fresh = false;
+	if (dir >= 0) {
+		fresh = mkdirat(dir, name, 0700) == 0;
+		if (!fresh && errno != EEXIST)
+			return error_set(err, errno, "mkdir");
+		/* A directory over a directory keeps what is in it. */
+		if (!fresh && make_way(dir, name, true, err) == 0) {
+			if (mkdirat(dir, name, 0700) < 0)
+				return error_set(err, errno, "mkdir");
+			fresh = true;
+		}
+		if (*err != NULL)
+			return -1;
+	}
+	cleanup_close int fd =
+		dir < 0 ? openat(t->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			: openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "open");
+	set_owner(t, e, dir, name, fd, false);
+	if (fchmod(fd, mode) < 0)
+		return error_set(err, errno, "chmod");
+	t->setgid_seen |= (mode & S_ISGID) != 0;
+	set_xattrs(e, fd, NULL);
+	defer_dir_time(t, path, e);
 	return 0;
 }
 
 /* A file, directory, symlink or node; `dir` is its parent, -1 for the
- * root itself (name ""). */
+ * root itself (name "").  Files are made with their mode (the umask is 0
+ * meanwhile); a chown that happens puts set-id bits back. */
 static int make_node(struct layer_target *t, struct archive *a, struct archive_entry *e, int dir,
 		     const char *name, const char *path, struct error **err)
 {
@@ -313,37 +370,17 @@ static int make_node(struct layer_target *t, struct archive *a, struct archive_e
 	entry_times(e, ts);
 	if (dir < 0 && type != AE_IFDIR)
 		return error_set_kind(err, EINVAL, "the root is not a directory in this layer");
-	if (dir >= 0) {
-		int kept = make_way(dir, name, type == AE_IFDIR, err);
-		if (kept < 0)
-			return -1;
-		if (type == AE_IFDIR && !kept && mkdirat(dir, name, 0700) < 0)
-			return error_set(err, errno, "mkdir");
-	}
 	switch (type) {
-	case AE_IFDIR: {
-		cleanup_close int fd =
-			dir < 0 ? openat(t->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-				: openat(dir, name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return error_set(err, errno, "open");
-		set_owner(t, e, dir, name, fd);
-		if (fchmod(fd, mode) < 0)
-			return error_set(err, errno, "chmod");
-		set_xattrs(e, fd, NULL);
-		defer_dir_time(t, path, e);
-		return 0;
-	}
+	case AE_IFDIR:
+		return make_dir(t, e, dir, name, path, mode, err);
 	case AE_IFREG: {
-		cleanup_close int fd = openat(
-			dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		cleanup_close int fd = MAKE_IN_PLACE(openat(
+			dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
 		if (fd < 0)
 			return error_set(err, errno, "create");
 		if (write_file(a, e, fd, err) < 0)
 			return -1;
-		set_owner(t, e, dir, name, fd);
-		if (fchmod(fd, mode) < 0) /* after chown, which clears set-id bits */
+		if (set_owner(t, e, dir, name, fd, true) && (mode & 06000) && fchmod(fd, mode) < 0)
 			return error_set(err, errno, "chmod");
 		set_xattrs(e, fd, NULL);
 		futimens(fd, ts);
@@ -351,9 +388,11 @@ static int make_node(struct layer_target *t, struct archive *a, struct archive_e
 	}
 	case AE_IFLNK: {
 		const char *target = archive_entry_symlink(e);
-		if (target == NULL || symlinkat(target, dir, name) < 0)
-			return error_set(err, target == NULL ? EINVAL : errno, "symlink");
-		set_owner(t, e, dir, name, -1);
+		if (target == NULL)
+			return error_set_kind(err, EINVAL, "symlink without a target");
+		if (MAKE_IN_PLACE(symlinkat(target, dir, name)) < 0)
+			return error_set(err, errno, "symlink");
+		set_owner(t, e, dir, name, -1, true);
 		char proc[PATH_MAX + 64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dir, name);
 		set_xattrs(e, -1, proc);
@@ -364,7 +403,8 @@ static int make_node(struct layer_target *t, struct archive *a, struct archive_e
 	case AE_IFBLK:
 	case AE_IFIFO: {
 		dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
-		if (mknodat(dir, name, type | mode, type == AE_IFIFO ? 0 : dev) < 0) {
+		if (MAKE_IN_PLACE(mknodat(dir, name, type | mode, type == AE_IFIFO ? 0 : dev)) <
+		    0) {
 			if (errno != EPERM)
 				return error_set(err, errno, "mknod");
 			log_warning("layer: /%s: device node not made (no privilege for mknod)",
@@ -372,8 +412,8 @@ static int make_node(struct layer_target *t, struct archive *a, struct archive_e
 			t->skipped++;
 			return 0;
 		}
-		set_owner(t, e, dir, name, -1);
-		fchmodat(dir, name, mode, 0);
+		if (set_owner(t, e, dir, name, -1, true) && (mode & 06000))
+			fchmodat(dir, name, mode, 0);
 		utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW);
 		return 0;
 	}
@@ -414,6 +454,7 @@ int layer_apply(struct layer_target *t, struct archive *a, struct error **err)
 {
 	struct archive_entry *e;
 	int r, ret = 0;
+	mode_t umask_was = umask(0);
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (apply_entry(t, a, e, err) < 0) {
 			error_wrap(err, "entry /%s", archive_entry_pathname(e));
@@ -424,6 +465,7 @@ int layer_apply(struct layer_target *t, struct archive *a, struct error **err)
 	if (ret == 0 && r != ARCHIVE_EOF)
 		ret = error_set_kind(err, EIO, "not a readable tar stream: %s",
 				     archive_error_string(a));
+	umask(umask_was);
 	set_dir_times(t);
 	forget_parent(t);
 	strset_clear(&t->made);

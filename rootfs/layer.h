@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "common/error.h"
@@ -28,8 +29,11 @@ struct dir_time {
 };
 
 struct layer_target {
-	int root;	       /* the root filesystem directory */
-	bool owners;	       /* ownership can be set (false once EPERM said not) */
+	int root;    /* the root filesystem directory */
+	bool owners; /* ownership can be set (false once EPERM said not) */
+	uid_t uid;   /* ours: what a new node belongs to ... */
+	gid_t gid;
+	bool setgid_seen;      /* ... unless a set-group-id directory says otherwise */
 	unsigned skipped;      /* entries not made (devices without privilege) */
 	char *parent_path;     /* the parent directory opened last ... */
 	int parent_fd;	       /* ... and its O_PATH fd, or -1 */

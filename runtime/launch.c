@@ -191,7 +191,15 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	return ret;
 }
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
+enum {
+	OPT_PID_FILE = 256,
+	OPT_CONSOLE,
+	OPT_NO_PIVOT,
+	OPT_NO_KEYRING,
+	OPT_PRESERVE,
+	OPT_IMAGE,
+	OPT_RM
+};
 
 /* The options create and run share; run adds --detach. */
 #define CREATE_OPTIONS                                                                             \
@@ -212,11 +220,14 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 	static const struct option run_options[] = {
 		CREATE_OPTIONS,
 		{"detach", no_argument, NULL, 'd'},
+		{"image", required_argument, NULL, OPT_IMAGE},
+		{"rm", no_argument, NULL, OPT_RM},
 		{0},
 	};
 	int opt;
 	char *end;
-	while ((opt = cli_next_option(argc, argv, detach != NULL ? "b:dh" : "b:h",
+	/* run stops at the id: what follows is `run --image`'s command. */
+	while ((opt = cli_next_option(argc, argv, detach != NULL ? "+b:dh" : "b:h",
 				      detach != NULL ? run_options : create_options, err)) !=
 	       CLI_END) {
 		switch (opt) {
@@ -225,6 +236,7 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			return opt;
 		case 'b':
 			o->bundle = optarg;
+			o->bundle_given = true;
 			break;
 		case 'd':
 			*detach = true;
@@ -234,6 +246,12 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			break;
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
+			break;
+		case OPT_IMAGE:
+			o->image = optarg;
+			break;
+		case OPT_RM:
+			o->rm = true;
 			break;
 		case OPT_PRESERVE:
 			errno = 0;
@@ -245,6 +263,17 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			break;
 		}
 	}
+	if (o->image != NULL && argc > optind) {
+		o->cmd = argv + optind + 1;
+		o->ncmd = (size_t)(argc - optind - 1);
+		if (o->ncmd > 0 && strcmp(o->cmd[0], "--") == 0) {
+			o->cmd++;
+			o->ncmd--;
+		}
+		return 0;
+	}
+	if (o->rm && o->image == NULL)
+		return error_set(err, 0, "%s: --rm goes with --image", argv[0]), CLI_ERROR;
 	return cli_expect_args(argc, argv, 1, "container id", err) < 0 ? CLI_ERROR : 0;
 }
 

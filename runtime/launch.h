@@ -15,9 +15,14 @@
 struct launch_options {
 	const char *id;
 	const char *bundle;
+	bool bundle_given; /* --bundle was on the command line */
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;
+	const char *image; /* run --image SRC: the bundle is made from it */
+	bool rm;	   /* run --image --rm: the container's layer goes at exit */
+	char **cmd;	   /* run --image ID CMD...: instead of the image's Cmd */
+	size_t ncmd;
 };
 
 /* The options of create, and of run when `detach` is not NULL (it takes

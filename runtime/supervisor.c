@@ -50,6 +50,7 @@ struct supervisor {
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
 	char listen_path[108];
+	bool own_mounts; /* in a mount namespace of its own */
 };
 
 /* Signals that go to the container process; SIGKILL and SIGSTOP cannot be
@@ -80,9 +81,64 @@ static void report_parent(struct supervisor *s, int code, const char *msg)
 	}
 }
 
-/* Bind mount sources are bind-mounted, in a mount namespace of the VMM's
- * own, into a tmpfs that is the `mounts` share: entry N is mount N of
- * config.json, which the agent mounts in its place. */
+/* The VMM's mounts live in a mount namespace of its own: they go when it
+ * does, and the host never sees them. */
+static int own_mount_namespace(struct supervisor *s, struct error **err)
+{
+	if (s->own_mounts)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0)
+		return error_set(err, errno, "unshare the mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return error_set(err, errno, "make / a slave mount");
+	s->own_mounts = true;
+	return 0;
+}
+
+static void rootfs_path(const struct supervisor *s, char *out, size_t size)
+{
+	const struct oci_config *config = s->c->config;
+	const char *root = config->root != NULL ? config->root->path : "rootfs";
+	snprintf(out, size, "%s%s%s", root[0] == '/' ? "" : s->c->bundle, root[0] == '/' ? "" : "/",
+		 root);
+}
+
+/* `run --image`: the rootfs is an overlay of the image's cached, shared
+ * rootfs (the annotation names it, read-only) and the container's own
+ * layer (BUNDLE/upper), mounted in the VMM's namespace. */
+static int setup_rootfs_overlay(struct supervisor *s, struct error **err)
+{
+	const struct oci_strmap *a = &s->c->config->annotations;
+	const char *lower = NULL;
+	for (size_t i = 0; i < a->len; i++)
+		if (strcmp(a->items[i].key, ROOTFS_LOWER_ANNOTATION) == 0)
+			lower = a->items[i].value;
+	if (lower == NULL)
+		return 0;
+	char rootfs[4096], upper[4096], work[4096], options[12800];
+	rootfs_path(s, rootfs, sizeof(rootfs));
+	snprintf(upper, sizeof(upper), "%s/upper", s->c->bundle);
+	snprintf(work, sizeof(work), "%s/work", s->c->bundle);
+	if (strpbrk(lower, ",:") != NULL || strpbrk(s->c->bundle, ",:") != NULL)
+		return error_set_kind(err, EINVAL,
+				      "overlay rootfs: paths with ',' or ':' cannot be "
+				      "overlay layers");
+	if (own_mount_namespace(s, err) < 0)
+		return -1;
+	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(work, 0700) < 0 && errno != EEXIST))
+		return error_set(err, errno, "overlay rootfs: %s", upper);
+	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
+		 work);
+	if (mount("overlay", rootfs, "overlay", 0, options) < 0)
+		return error_set(err, errno, "overlay rootfs on %s (lower %s)", rootfs, lower);
+	log_debug("rootfs: overlay of %s and %s", lower, upper);
+	return 0;
+}
+
+/* Bind mount sources are bind-mounted, in the VMM's mount namespace, into
+ * a tmpfs that is the `mounts` share: entry N is mount N of config.json,
+ * which the agent mounts in its place. */
 static int setup_bind_share(struct supervisor *s, bool *shared, struct error **err)
 {
 	const struct oci_config *config = s->c->config;
@@ -93,10 +149,8 @@ static int setup_bind_share(struct supervisor *s, bool *shared, struct error **e
 	if (!*shared)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
-	if (unshare(CLONE_NEWNS) < 0)
-		return error_set(err, errno, "unshare the mount namespace");
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return error_set(err, errno, "make / a slave mount");
+	if (own_mount_namespace(s, err) < 0)
+		return -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set(err, errno, "mkdir %s", dir);
 	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
@@ -168,9 +222,7 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	s->serial_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (s->serial_fd < 0)
 		return error_set(err, errno, "%s", log_path);
-	const char *root = config->root != NULL ? config->root->path : "rootfs";
-	snprintf(rootfs, sizeof(rootfs), "%s%s%s", root[0] == '/' ? "" : s->c->bundle,
-		 root[0] == '/' ? "" : "/", root);
+	rootfs_path(s, rootfs, sizeof(rootfs));
 	snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
 	char vsock_path[4096];
 	snprintf(vsock_path, sizeof(vsock_path), "%s/%s", s->c->state_dir, VSOCK_SOCKET);
@@ -325,8 +377,8 @@ static int create_container(struct supervisor *s, struct error **err)
 {
 	bool bind_share;
 	int code = 1;
-	if (setup_bind_share(s, &bind_share, err) < 0 || listen_agent(s, err) < 0 ||
-	    boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
+	if (setup_rootfs_overlay(s, err) < 0 || setup_bind_share(s, &bind_share, err) < 0 ||
+	    listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
 		return 1;
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)

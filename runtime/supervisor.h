@@ -13,9 +13,13 @@
 #include "oci-spec/config.h"
 #include "runtime/guest.h"
 
-#define VMM_LOG		  "vmm.log"
-#define BIND_SHARE_DIR	  "mounts"
-#define VM_DEFAULT_MEMORY (256ull << 20)
+#define VMM_LOG	       "vmm.log"
+#define BIND_SHARE_DIR "mounts"
+/* config.json annotation of `run --image` bundles: the image's cached
+ * rootfs, the read-only lower layer of the container's overlay rootfs
+ * (its own layer is BUNDLE/upper). */
+#define ROOTFS_LOWER_ANNOTATION "io.vrun.rootfs.lowerdir"
+#define VM_DEFAULT_MEMORY	(256ull << 20)
 
 struct supervisor_config {
 	const char *id;

@@ -17,7 +17,20 @@ cd "$work" || exit 1
 for tool in umoci skopeo getfattr zstd; do
 	if ! command -v $tool >/dev/null; then
 		tap_skip "image tests" "$tool is not installed (make deps installs it)"
-		tap_done
+		# run --image: what needs no VM (the runs themselves are in the test host).
+run "$vrun" --root "$work/state" run --rm x
+expect "run --rm without --image" 1 "" 'run: --rm goes with --image'
+run "$vrun" --root "$work/state" run --image img:two --bundle . x
+expect "run --image with --bundle" 1 "" 'run: --image makes the bundle: no --bundle with it'
+run "$vrun" --root "$work/state" run --image img:two --rm --detach x
+expect "run --image --rm --detach" 1 "" 'no --detach with it'
+VRUN_DATA_DIR=$work/data run "$vrun" --root "$work/state" run --image nocmd x
+expect "run --image of an image without a command, and none given" 1 "" \
+	'the image has no Entrypoint or Cmd: give a command after the id'
+check "... leaves no bundle for the container" test ! -e data/containers/x
+check "... the image is in the cache, once" test "$(ls data/images)" = "$(jq -r '.manifests[0].digest[7:]' nocmd/index.json)"
+
+tap_done
 		exit 0
 	fi
 done
@@ -264,5 +277,18 @@ run "$vrun" image unpack img:two
 expect "image unpack without a bundle: usage error" 1 "" 'expected SRC and BUNDLE'
 run "$vrun" image
 expect "image without a subcommand: usage error" 1 "" 'expected a subcommand: unpack'
+
+# run --image: what needs no VM (the runs themselves are in the test host).
+run "$vrun" --root "$work/state" run --rm x
+expect "run --rm without --image" 1 "" 'run: --rm goes with --image'
+run "$vrun" --root "$work/state" run --image img:two --bundle . x
+expect "run --image with --bundle" 1 "" 'run: --image makes the bundle: no --bundle with it'
+run "$vrun" --root "$work/state" run --image img:two --rm --detach x
+expect "run --image --rm --detach" 1 "" 'no --detach with it'
+VRUN_DATA_DIR=$work/data run "$vrun" --root "$work/state" run --image nocmd x
+expect "run --image of an image without a command, and none given" 1 "" \
+	'the image has no Entrypoint or Cmd: give a command after the id'
+check "... leaves no bundle for the container" test ! -e data/containers/x
+check "... the image is in the cache, once" test "$(ls data/images)" = "$(jq -r '.manifests[0].digest[7:]' nocmd/index.json)"
 
 tap_done

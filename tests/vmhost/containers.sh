@@ -228,4 +228,26 @@ run timeout 120 $vrun --root "$croot" create --bundle "$bundles/badhook" badhook
 expect "a failing createRuntime hook fails create, with its output" 1 "" \
 	'createRuntime hook /bin/sh: exit status 3: no network for you'
 check "and leaves nothing behind" test ! -e "$croot/badhook"
+# run --image: the image unpacked once into the cache, each container
+# writing to a layer of its own over it.
+. tests/lib/oci-image.sh
+tar -C "$bundles/base/rootfs" -cf "$scratch/base.tar" .
+IMAGE_CONFIG='.config = {Cmd: ["sh", "-c", "echo from the image"], Env: ["PATH=/bin"]}' \
+	new_image "$scratch/image" v1 "$scratch/base.tar"
+export VRUN_DATA_DIR=$scratch/data
+run timeout 120 $vrun --root "$croot" run --image "$scratch/image" --rm img1
+expect "run --image --rm: the image's command" 0 '^from the image$' ""
+check "--rm removed the container's layer" test ! -e "$scratch/data/containers/img1"
+cached=$(ls "$scratch/data/images")
+inode=$(stat -c %i "$scratch/data/images/$cached/rootfs/bin/busybox" 2>/dev/null)
+run timeout 120 $vrun --root "$croot" run --image "$scratch/image:v1" img2 -- sh -c 'echo hello >/etc/greeting; echo written'
+expect "run --image with a command instead of the image's" 0 '^written$' ""
+check "the write went to the container's own layer" grep -qx hello "$scratch/data/containers/img2/upper/etc/greeting"
+check "the cached image is untouched" test ! -e "$scratch/data/images/$cached/rootfs/etc/greeting"
+check "the second run used the cache (one image, the same files)" \
+	test "$(ls "$scratch/data/images")" = "$cached" -a "$(stat -c %i "$scratch/data/images/$cached/rootfs/bin/busybox")" = "$inode"
+run timeout 120 $vrun --root "$croot" run --image "$scratch/image" img2
+expect "a second container of the same id while its layer is there is refused" 1 "" \
+	'containers/img2 exists: the layer of an earlier container of this id'
+unset VRUN_DATA_DIR
 rm -rf "$croot" "$scratch"
