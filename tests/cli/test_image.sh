@@ -110,12 +110,13 @@ check "the xattr came through" test "$(getfattr -h --only-values -n user.note v/
 printf 'dir\tsrv/data\t-\nfile\tsrv/data/.wh..wh..opq\t\nfile\tsrv/data/after-marker\tx\n' |
 	layer opaque.tar
 printf 'dir\tadded\t-\nfile\tadded/before-marker\ty\nfile\tadded/.wh..wh..opq\t\n' | layer opaque2.tar
-printf 'file\tpax/x\tcontent\t0640\t7:8\tuser.k=v1\nhardlink\tpax/y\tpax/x\nsymlink\tpax/z\tx\n' | layer pax.tar
+printf 'file\tpax/x\tcontent\t0640\t7:8\tuser.k=v1\nhardlink\tpax/y\tpax/x\nsymlink\tpax/z\tx\nchar\tpax/null\t1:3\t0666\nfifo\tpax/fifo\t-\t0600\t5:5\n' | layer pax.tar
 cp -r img img3
 umoci raw add-layer --image img3:two opaque.tar >/dev/null
 umoci raw add-layer --image img3:two opaque2.tar >/dev/null
 umoci raw add-layer --image img3:two pax.tar >/dev/null
 same_as_umoci "opaque directories and a libarchive pax layer unpack as umoci unpacks them" img3:two
+check "a device node was made (as root), with its numbers" test "$(stat -c '%F %t:%T' v/rootfs/pax/null)" = "character special file 1:3"
 check "the opaque directory holds only what its layer added" \
 	test "$(ls -A v/rootfs/srv/data)" = after-marker -a "$(ls -A v/rootfs/added)" = before-marker
 
@@ -141,6 +142,15 @@ rm -rf u && umoci unpack --image gzipped:v1 u >/dev/null 2>&1
 run "$vrun" image unpack --quiet mixed:v1 zstd
 expect "an image with a zstd and an uncompressed layer" 0 "" ""
 check "... unpacks as umoci unpacks the same layers gzipped" same_tree u/rootfs zstd/rootfs
+
+# Memory does not grow with a layer: 96 MiB (uncompressed, so the blob is
+# that big too) unpacked in well under that.
+printf 'file\tbig/file\t@100663296\n' | layer big.tar
+new_image bigimage v1 big.tar
+/usr/bin/time -f %M -o rss "$vrun" image unpack --quiet bigimage bigb
+check "a 96 MiB layer unpacks with a peak RSS under 24 MiB ($(cat rss) KiB)" test "$(cat rss)" -lt 24576
+check "... and the file is whole" test "$(stat -c %s bigb/rootfs/big/file)" = 100663296
+rm -rf bigb bigimage big.tar
 
 # Picking an image.
 new_image mixed v2 p.tar
