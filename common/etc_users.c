@@ -58,7 +58,7 @@ static size_t split(char *line, char **fields, size_t n)
 	return count;
 }
 
-static bool parse_id(const char *text, uint32_t *id)
+bool etc_parse_id(const char *text, uint32_t *id)
 {
 	char *end;
 	errno = 0;
@@ -75,7 +75,7 @@ int etc_passwd_find(FILE *passwd, const char *name, uint32_t uid, struct etc_use
 	while (next_line(passwd, line, sizeof(line))) {
 		char *f[7];
 		uint32_t id, gid;
-		if (split(line, f, 7) < 7 || !parse_id(f[2], &id) || !parse_id(f[3], &gid))
+		if (split(line, f, 7) < 7 || !etc_parse_id(f[2], &id) || !etc_parse_id(f[3], &gid))
 			continue;
 		if (name != NULL ? strcmp(f[0], name) != 0 : id != uid)
 			continue;
@@ -96,7 +96,7 @@ int etc_group_find(FILE *group, const char *name, uint32_t *gid)
 	while (next_line(group, line, sizeof(line))) {
 		char *f[4];
 		uint32_t id;
-		if (split(line, f, 4) >= 3 && strcmp(f[0], name) == 0 && parse_id(f[2], &id)) {
+		if (split(line, f, 4) >= 3 && strcmp(f[0], name) == 0 && etc_parse_id(f[2], &id)) {
 			*gid = id;
 			return 0;
 		}
@@ -111,7 +111,7 @@ size_t etc_group_member_of(FILE *group, const char *user, uint32_t *gids, size_t
 	while (n < max && next_line(group, line, sizeof(line))) {
 		char *f[4];
 		uint32_t id;
-		if (split(line, f, 4) < 4 || !parse_id(f[2], &id))
+		if (split(line, f, 4) < 4 || !etc_parse_id(f[2], &id))
 			continue;
 		for (char *save, *m = strtok_r(f[3], ",", &save); m != NULL;
 		     m = strtok_r(NULL, ",", &save)) {

@@ -5,6 +5,7 @@
 #ifndef VRUN_COMMON_ETC_USERS_H
 #define VRUN_COMMON_ETC_USERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,10 @@ struct etc_user {
 	uint32_t uid, gid;
 	char home[4096];
 };
+
+/* A user or group id as those files and `USER:GROUP` specs write it: a
+ * decimal number below 2^32 - 1 (that one is "no id"). */
+bool etc_parse_id(const char *text, uint32_t *id);
 
 /* `file` ("etc/passwd") of the root filesystem `root`, opened beneath it
  * (a hostile image's symlinks cannot point it at the host's); NULL and

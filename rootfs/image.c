@@ -314,8 +314,12 @@ static int open_docker(struct image *img, const char *ref, struct error **err)
 		return error_wrap(err, "image %s: manifest.json", img->src.path);
 	const struct docker_image *pick = NULL;
 	size_t matches = 0;
+	char id[DIGEST_TEXT_LEN + 1];
 	for (size_t i = 0; i < images.len; i++)
-		if (ref == NULL || tag_matches(&images.items[i].repo_tags, ref)) {
+		if (ref == NULL ||
+		    (strncmp(ref, "sha256:", 7) == 0
+			     ? digest_of_name(images.items[i].config, id) && strcmp(id, ref) == 0
+			     : tag_matches(&images.items[i].repo_tags, ref))) {
 			pick = pick ? pick : &images.items[i];
 			matches++;
 		}

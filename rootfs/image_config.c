@@ -49,17 +49,6 @@ static void annotate(struct oci_strmap *m, const char *key, const char *value)
 	m->items[m->len++] = (struct oci_strmap_entry){xstrdup(key), xstrdup(value)};
 }
 
-static bool number(const char *text, uint32_t *value)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || v > UINT32_MAX - 1 || text[0] == '-')
-		return false;
-	*value = (uint32_t)v;
-	return true;
-}
-
 /* The image's User: "", USER or USER:GROUP, each a number or a name of
  * the image's /etc/passwd and /etc/group.  Without a group, the user's
  * passwd group and the groups that list it, as a login would. */
@@ -74,7 +63,7 @@ static int resolve_user(const char *spec, int root, struct oci_user *u, struct e
 	snprintf(user, sizeof(user), "%s", spec);
 	if ((group = strchr(user, ':')) != NULL)
 		*group++ = '\0';
-	bool numeric = number(user, &u->uid);
+	bool numeric = etc_parse_id(user, &u->uid);
 	FILE *f = etc_open(root, "etc/passwd");
 	if (f != NULL) {
 		found = etc_passwd_find(f, numeric ? NULL : user, u->uid, &entry) == 0;
@@ -87,7 +76,7 @@ static int resolve_user(const char *spec, int root, struct oci_user *u, struct e
 		u->uid = entry.uid;
 		u->gid = entry.gid;
 	}
-	if (group != NULL && !number(group, &u->gid)) {
+	if (group != NULL && !etc_parse_id(group, &u->gid)) {
 		f = etc_open(root, "etc/group");
 		int r = f != NULL ? etc_group_find(f, group, &u->gid) : -1;
 		if (f != NULL)

@@ -137,17 +137,6 @@ static FILE *open_in_rootfs(const char *rootfs, const char *file, const char *us
 	return f;
 }
 
-static bool number(const char *text, uint32_t *value)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || end == text || v > UINT32_MAX - 1)
-		return false;
-	*value = (uint32_t)v;
-	return true;
-}
-
 #define MAX_GROUPS 64
 
 /* USER[:GROUP], each a number or a name from the container's files.  A
@@ -163,7 +152,7 @@ static int parse_user(const char *text, const char *rootfs, struct oci_user *use
 		*group++ = '\0';
 	uint32_t uid, gid = 0, groups[MAX_GROUPS];
 	size_t ngroups = 0;
-	bool named = !number(buf, &uid);
+	bool named = !etc_parse_id(buf, &uid);
 	if (named) {
 		struct etc_user u;
 		cleanup_fclose FILE *f = open_in_rootfs(rootfs, "etc/passwd", text, err);
@@ -185,7 +174,7 @@ static int parse_user(const char *text, const char *rootfs, struct oci_user *use
 	} else if (group == NULL) {
 		gid = uid;
 	}
-	if (group != NULL && !number(group, &gid)) {
+	if (group != NULL && !etc_parse_id(group, &gid)) {
 		cleanup_fclose FILE *g = open_in_rootfs(rootfs, "etc/group", text, err);
 		if (g == NULL)
 			return -1;
