@@ -213,7 +213,8 @@ int image_cache_rootfs(struct image *img, const char *cache, bool progress, char
 	if (stat(dir, &st) == 0)
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s/.unpack-XXXXXX", cache);
-	if (fs_mkdir_all(cache, 0755, err) < 0 || mkdtemp(tmp) == NULL) {
+	/* 0700: a layer's device nodes and set-id files are no one else's. */
+	if (fs_mkdir_all(cache, 0700, err) < 0 || mkdtemp(tmp) == NULL) {
 		if (*err == NULL)
 			error_set(err, errno, "image cache %s", cache);
 		free(*rootfs);

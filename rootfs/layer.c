@@ -157,6 +157,13 @@ static void set_xattrs(struct archive_entry *e, int fd, const char *path)
 	size_t size;
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		/* trusted.* is the host's (overlayfs reads trusted.overlay.*
+		 * on the lower layer `run --image` makes of this tree). */
+		if (strncmp(name, "trusted.", 8) == 0) {
+			log_warning("layer: /%s: xattr %s not set (trusted.* is the host's)",
+				    archive_entry_pathname(e), name);
+			continue;
+		}
 		if (fd >= 0 ? fsetxattr(fd, name, value, size, 0)
 			    : lsetxattr(path, name, value, size, 0))
 			log_warning("layer: /%s: xattr %s not set: %s", archive_entry_pathname(e),

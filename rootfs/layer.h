@@ -1,8 +1,8 @@
 /* Applying an image layer (a tar stream, image-spec layer.md) to a root
  * filesystem directory: regular files (sparse ones too), directories,
  * symlinks, hardlinks, device nodes and FIFOs, with owners, modes, times
- * and xattrs; whiteouts (.wh.NAME) remove NAME from the layers below and
- * an opaque marker (.wh..wh..opq) empties its directory of them.
+ * and xattrs (not trusted.*, which is the host's); whiteouts (.wh.NAME) remove NAME from the layers
+ * below and an opaque marker (.wh..wh..opq) empties its directory of them.
  *
  * The layer is hostile.  Every path is cleaned lexically (a path that
  * climbs above the root with `..` is refused) and its parent opened

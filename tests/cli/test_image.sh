@@ -232,6 +232,10 @@ hostile "a hardlink to an absolute host path resolves in the rootfs (none there)
 	"$(printf 'hardlink\th\t%s/outside/file\n' "$work")"
 hostile "a hardlink through a symlink to the host resolves in the rootfs" 1 'hardlink to /s/file' \
 	"$(printf 'symlink\ts\t%s/outside\nhardlink\th\ts/file\n' "$work")"
+hostile "a trusted.* xattr (overlayfs reads trusted.overlay.* on lower layers) is not set" 0 \
+	'xattr trusted.overlay.redirect not set' \
+	"$(printf 'dir\td\t-\t0755\t0:0\ttrusted.overlay.redirect=/x\n')"
+check "... it is not on the directory" bash -c '! getfattr -h -n trusted.overlay.redirect "$1" 2>/dev/null' _ "hb$n/rootfs/d"
 hostile "a whiteout of .. is refused" 1 'a whiteout of `..`' \
 	"$(printf 'file\t.wh...\t\n')"
 hostile "a whiteout through a symlink removes the rootfs's file, not the host's" 0 "" \
