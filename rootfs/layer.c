@@ -182,7 +182,9 @@ static bool set_owner(struct layer_target *t, struct archive_entry *e, int dir, 
 	if (!t->owners || (fresh && !t->setgid_seen && uid == t->uid && gid == t->gid))
 		return false;
 	int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-	if (r < 0 && errno == EPERM) {
+	/* EPERM without privilege, EINVAL for an id a user namespace does
+	 * not map: either way no owner will stick, so say it once. */
+	if (r < 0 && (errno == EPERM || errno == EINVAL)) {
 		log_warning("layer: cannot set owners (%s): files belong to the caller",
 			    strerror(errno));
 		t->owners = false;

@@ -148,6 +148,17 @@ run "$vrun" image unpack --quiet multi from-index
 expect "an image index: this machine's platform is picked" 0 "" ""
 check "... and unpacks as the manifest it names" same_tree zstd/rootfs from-index/rootfs
 
+# Without privilege (a user namespace mapping only us): devices are
+# skipped with a warning, owners stay the caller's, the rest is made.
+printf 'dir\tdev\t-\nchar\tdev/null\t1:3\t0666\nfile\towned\tx\t0640\t1000:1000\n' | layer unpriv.tar
+new_image unpriv v1 unpriv.tar
+run unshare -Ur "$vrun" image unpack --quiet unpriv unprivb
+expect "unprivileged: unpacked, with warnings for the device and the owners" 0 "" \
+	'/dev/null: device node not made.*|cannot set owners'
+check "... no device node; the file is there with its mode" \
+	test ! -e unprivb/rootfs/dev/null -a "$(stat -c %a unprivb/rootfs/owned)" = 640
+check "... both warnings were given" bash -c 'grep -q "device node not made" <<<"$1" && grep -q "cannot set owners" <<<"$1"' _ "$err"
+
 # Memory does not grow with a layer: 96 MiB (uncompressed, so the blob is
 # that big too) unpacked in well under that.
 printf 'file\tbig/file\t@100663296\n' | layer big.tar
