@@ -8,9 +8,10 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
-LDLIBS := -lyajl -lkmod -larchive -lcrypto -lpthread
+LDLIBS := -lyajl -lkmod -larchive -lcrypto -lnl-route-3 -lnl-3 -lpthread
+NL_CFLAGS := -I/usr/include/libnl3
 
-LIB_SRC := agent/protocol.c $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c vmm/virtio/fs/*.c rootfs/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_SRC := agent/protocol.c $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c vmm/virtio/fs/*.c rootfs/*.c netns/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rootfs/agent_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -31,6 +32,7 @@ $(BUILD)/commit.h: FORCE
 
 $(BUILD)/runtime/version.o: $(BUILD)/commit.h
 $(BUILD)/runtime/version.o: CFLAGS += -I$(BUILD)
+$(BUILD)/netns/%.o $(BUILD)/tests/unit/test_net.o: CFLAGS += $(NL_CFLAGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
