@@ -60,6 +60,17 @@ extern int terminal_master;
 pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3],
 		     struct agent_failure *f);
 
+/* Loads the modules named in `list` (/modules/order, /modules/later), in
+ * its order; how many loaded. */
+int load_modules(const char *list);
+
+struct net_iface;
+/* The guest's side of the container's network: loads virtio_net, then
+ * gives each interface (found by its MAC) the name, MTU, addresses and
+ * routes of the container's interface; lo comes up too.  0, or -1 and
+ * `f`. */
+int network_configure(const struct net_iface *ifaces, size_t n, struct agent_failure *f);
+
 /* Serves the host until the guest ends; `host` is the connection the agent
  * made to the VMM. */
 void agent_serve(int listen_fd, int host);

@@ -111,9 +111,9 @@ static int load_module(const char *name)
 	return ret < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int load_modules(void)
+int load_modules(const char *list)
 {
-	FILE *order = fopen("/modules/order", "re");
+	FILE *order = fopen(list, "re");
 	char name[256];
 	int loaded = 0;
 	if (order == NULL)
@@ -199,7 +199,7 @@ int main(void)
 	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	root_as_mount();
 	agent_debug = cmdline_has("vrun.debug");
-	int loaded = load_modules();
+	int loaded = load_modules("/modules/order");
 	if (cmdline_has("vrun.probe")) {
 		report("probe: init at %ld ms of guest uptime, %d modules loaded",
 		       up.tv_sec * 1000 + up.tv_nsec / 1000000, loaded);

@@ -11,6 +11,8 @@
  *                                    (with createContainer hooks: once its
  *                                    environment is, and PREPARE is next)
  *   PREPARE                          → OK once the hooks ran and it is prepared
+ *   NETWORK u32 n, n struct net_iface → OK once the guest's interfaces are
+ *                                    configured (netns/net.h; before CREATE)
  *   START                            → OK once it has exec'd
  *   SIGNAL  struct agent_signal      → OK
  *   EXEC    token NUL process JSON   → OK once it has exec'd
@@ -48,6 +50,7 @@ enum agent_message {
 	AGENT_EXIT,
 	AGENT_STDIO,
 	AGENT_PREPARE,
+	AGENT_NETWORK,
 };
 
 enum agent_stream {

@@ -19,6 +19,7 @@
 #include "agent/agent.h"
 #include "agent/protocol.h"
 #include "agent/relay.h"
+#include "netns/net.h"
 #include "common/error.h"
 
 #define MAX_CONNS   32
@@ -56,8 +57,9 @@ struct agent {
 	struct process processes[MAX_PROCESSES];
 	struct oci_config config;
 	bool created;
-	bool prepared; /* createContainer hooks (if any) ran */
-	int init_sync; /* to the prepared init until it starts */
+	bool prepared;	/* createContainer hooks (if any) ran */
+	bool networked; /* NETWORK came (once is all) */
+	int init_sync;	/* to the prepared init until it starts */
 };
 
 static struct agent agent;
@@ -230,6 +232,42 @@ static void handle_create(int fd, const char *payload, size_t len)
 	agent.created = true;
 	agent.prepared =
 		agent.config.hooks == NULL || agent.config.hooks->create_container.len == 0;
+	agent_write_frame(fd, AGENT_OK, NULL, 0);
+}
+
+/* The host's view of the container's network: checked, then applied. */
+static void handle_network(int fd, const char *payload, size_t len)
+{
+	struct agent_failure f = {0};
+	static struct net_iface ifaces[NET_MAX_IFACES];
+	uint32_t n = 0;
+	if (len >= sizeof(n))
+		memcpy(&n, payload, sizeof(n));
+	bool ok = len >= sizeof(n) && n <= NET_MAX_IFACES &&
+		  len == sizeof(n) + (size_t)n * sizeof(struct net_iface) && !agent.networked;
+	if (ok)
+		memcpy(ifaces, payload + sizeof(n), (size_t)n * sizeof(struct net_iface));
+	for (uint32_t i = 0; ok && i < n; i++) {
+		struct net_iface *it = &ifaces[i];
+		ok = memchr(it->name, '\0', sizeof(it->name)) != NULL && it->name[0] != '\0' &&
+		     it->naddrs <= NET_MAX_ADDRS && it->nroutes <= NET_MAX_ROUTES;
+		for (size_t a = 0; ok && a < it->naddrs; a++)
+			ok = (it->addrs[a].family == AF_INET && it->addrs[a].prefixlen <= 32) ||
+			     (it->addrs[a].family == AF_INET6 && it->addrs[a].prefixlen <= 128);
+		for (size_t r = 0; ok && r < it->nroutes; r++)
+			ok = (it->routes[r].family == AF_INET && it->routes[r].dst_len <= 32) ||
+			     (it->routes[r].family == AF_INET6 && it->routes[r].dst_len <= 128);
+	}
+	if (!ok) {
+		failure_set(&f, 1, "bad network request");
+		reply_error(fd, &f);
+		return;
+	}
+	agent.networked = true;
+	if (network_configure(ifaces, n, &f) < 0) {
+		reply_error(fd, &f);
+		return;
+	}
 	agent_write_frame(fd, AGENT_OK, NULL, 0);
 }
 
@@ -494,6 +532,9 @@ static bool handle_request(struct conn *c)
 		break;
 	case AGENT_PREPARE:
 		handle_prepare(c->fd);
+		break;
+	case AGENT_NETWORK:
+		handle_network(c->fd, payload, (size_t)len);
 		break;
 	case AGENT_SIGNAL:
 		handle_signal(c->fd, payload, (size_t)len);

@@ -4,6 +4,8 @@
  * guest's virtio-net is the tap's other end. */
 #include "netns/net.h"
 
+#include "common/log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
@@ -168,4 +170,23 @@ int net_unredirect(const char *iface, struct error **err)
 		return error_set_kind(err, EIO, "remove the ingress qdisc of %s: %s", iface,
 				      nl_geterror(r));
 	return 0;
+}
+
+void net_release(const char *path)
+{
+	struct net_config c;
+	struct error *err = NULL;
+	int old;
+	if (net_enter(path, &old, &err) < 0) {
+		error_release(&err);
+		return;
+	}
+	if (net_discover(&c, &err) == 0)
+		for (size_t i = 0; i < c.n; i++)
+			if (net_unredirect(c.ifaces[i].name, &err) < 0)
+				break;
+	if (err != NULL)
+		log_warning("%s", err->msg);
+	error_release(&err);
+	net_leave(old);
 }

@@ -387,3 +387,15 @@ void oci_process_release(struct oci_process *p)
 {
 	schema_release(&process_schema, p);
 }
+
+const char *oci_namespace_path(const struct oci_config *config, const char *type)
+{
+	if (config->linux_ == NULL)
+		return NULL;
+	for (size_t i = 0; i < config->linux_->namespaces.len; i++) {
+		const struct oci_namespace *ns = &config->linux_->namespaces.items[i];
+		if (strcmp(ns->type, type) == 0 && ns->path != NULL && ns->path[0] != '\0')
+			return ns->path;
+	}
+	return NULL;
+}

@@ -319,6 +319,10 @@ int oci_config_validate(const struct oci_config *config, struct error **err);
 /* The config as JSON, two-space indented, newline-terminated. */
 char *oci_config_to_json(const struct oci_config *config);
 
+/* The path of the namespace of `type` ("network") config.json joins;
+ * NULL when it makes a new one or has none. */
+const char *oci_namespace_path(const struct oci_config *config, const char *type);
+
 void oci_config_release(struct oci_config *config);
 void oci_mount_release(struct oci_mount *mount);
 /* A process object on its own (`exec --process`, and what the runtime

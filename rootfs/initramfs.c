@@ -129,16 +129,23 @@ static int add_entry(struct archive *a, const char *name, mode_t type, mode_t pe
 	return 0;
 }
 
-static int add_modules(struct archive *a, char **paths, size_t count, struct error **err)
+static const char *base_name(const char *path)
+{
+	return strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+}
+
+/* The modules of `paths` (from index `from` on) into /modules, their
+ * names in that order into the list file `list`. */
+static int add_modules(struct archive *a, char **paths, size_t from, size_t count, const char *list,
+		       struct error **err)
 {
 	size_t order_len = 0;
 	cleanup_free char *order = NULL;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = from; i < count; i++) {
 		cleanup_free char *data = NULL;
 		char name[320];
 		size_t size;
-		const char *base =
-			strrchr(paths[i], '/') != NULL ? strrchr(paths[i], '/') + 1 : paths[i];
+		const char *base = base_name(paths[i]);
 		if (fs_read_file_at(AT_FDCWD, paths[i], paths[i], MODULE_MAX_SIZE, &data, &size,
 				    err) < 0)
 			return -1;
@@ -148,12 +155,11 @@ static int add_modules(struct archive *a, char **paths, size_t count, struct err
 		order = xrealloc(order, order_len + strlen(base) + 2);
 		order_len += (size_t)sprintf(order + order_len, "%s\n", base);
 	}
-	return add_entry(a, "modules/order", AE_IFREG, 0644, order != NULL ? order : "", order_len,
-			 err);
+	return add_entry(a, list, AE_IFREG, 0644, order != NULL ? order : "", order_len, err);
 }
 
 static int write_archive(struct archive *a, const struct initramfs_spec *s, char **paths,
-			 size_t count, struct error **err)
+			 size_t count, size_t at_boot, struct error **err)
 {
 	static const char *const dirs[] = {"dev", "proc", "sys", "modules"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -161,16 +167,53 @@ static int write_archive(struct archive *a, const struct initramfs_spec *s, char
 			return -1;
 	if (add_entry(a, "init", AE_IFREG, 0755, s->agent, s->agent_size, err) < 0)
 		return -1;
-	return add_modules(a, paths, count, err);
+	if (add_modules(a, paths, 0, at_boot, "modules/order", err) < 0)
+		return -1;
+	return add_modules(a, paths, at_boot, count, "modules/later", err);
+}
+
+/* The boot modules, then the later ones not among them (each list
+ * dependencies first): one array, and where the later ones start. */
+static int module_lists(const struct initramfs_spec *s, char ***paths, size_t *count,
+			size_t *at_boot, struct error **err)
+{
+	char **later = NULL;
+	size_t nr_later = 0;
+	*paths = NULL;
+	*count = *at_boot = 0;
+	if (s->modules_dir == NULL)
+		return 0;
+	if (initramfs_module_order(s->modules_dir, s->modules, s->nr_modules, paths, count, err) <
+	    0)
+		return -1;
+	*at_boot = *count;
+	if (s->nr_later == 0)
+		return 0;
+	if (initramfs_module_order(s->modules_dir, s->later, s->nr_later, &later, &nr_later, err) <
+	    0) {
+		initramfs_free_paths(*paths, *count);
+		*paths = NULL;
+		return -1;
+	}
+	*paths = xrealloc(*paths, (*count + nr_later + 1) * sizeof(char *));
+	for (size_t i = 0; i < nr_later; i++) {
+		bool loaded = false;
+		for (size_t j = 0; j < *at_boot && !loaded; j++)
+			loaded = strcmp(base_name((*paths)[j]), base_name(later[i])) == 0;
+		if (loaded)
+			free(later[i]);
+		else
+			(*paths)[(*count)++] = later[i];
+	}
+	free(later);
+	return 0;
 }
 
 int initramfs_write(const struct initramfs_spec *s, const char *path, struct error **err)
 {
 	char **paths = NULL;
-	size_t count = 0;
-	if (s->modules_dir != NULL &&
-	    initramfs_module_order(s->modules_dir, s->modules, s->nr_modules, &paths, &count, err) <
-		    0)
+	size_t count = 0, at_boot = 0;
+	if (module_lists(s, &paths, &count, &at_boot, err) < 0)
 		return -1;
 	struct archive *a = archive_write_new();
 	int ret = -1;
@@ -178,7 +221,7 @@ int initramfs_write(const struct initramfs_spec *s, const char *path, struct err
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
 	    archive_write_open_filename(a, path) != ARCHIVE_OK)
 		error_set(err, 0, "initramfs `%s`: %s", path, archive_error_string(a));
-	else if (write_archive(a, s, paths, count, err) == 0 &&
+	else if (write_archive(a, s, paths, count, at_boot, err) == 0 &&
 		 archive_write_close(a) == ARCHIVE_OK)
 		ret = 0;
 	else if (*err == NULL)
@@ -204,6 +247,8 @@ int initramfs_get(const char *cache_dir, const struct initramfs_spec *s, char **
 	uint64_t h = hash(0xcbf29ce484222325ull, s->agent, s->agent_size);
 	for (size_t i = 0; i < s->nr_modules; i++)
 		h = hash(h, s->modules[i], strlen(s->modules[i]) + 1);
+	for (size_t i = 0; i < s->nr_later; i++)
+		h = hash(h, s->later[i], strlen(s->later[i]) + 2);
 	if (s->modules_dir != NULL)
 		h = hash(h, s->modules_dir, strlen(s->modules_dir));
 	if (fs_mkdir_all(cache_dir, 0700, err) < 0)

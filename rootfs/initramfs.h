@@ -1,6 +1,7 @@
 /* The guest's initramfs: the agent as /init, the kernel modules the guest
  * needs with their dependencies (resolved with libkmod) and the load order
- * in /modules/order, written as a newc cpio with libarchive.  Cached by
+ * in /modules/order (at boot) and /modules/later (on demand), written as a
+ * newc cpio with libarchive.  Cached by
  * kernel version, agent build and module list, so it is built once. */
 #ifndef VRUN_ROOTFS_INITRAMFS_H
 #define VRUN_ROOTFS_INITRAMFS_H
@@ -14,6 +15,11 @@ struct initramfs_spec {
 	const char *modules_dir;    /* NULL: the kernel has what it needs built in */
 	const char *const *modules; /* module names wanted, dependencies added */
 	size_t nr_modules;
+	/* Modules the agent loads only when it needs them (virtio_net, for a
+	 * container with a network), listed in /modules/later, dependencies
+	 * first, without what /modules/order loads already. */
+	const char *const *later;
+	size_t nr_later;
 	const void *agent;
 	size_t agent_size;
 };

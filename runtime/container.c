@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
+#include "netns/net.h"
 #include "oci-spec/config.h"
 #include "runtime/hooks.h"
 
@@ -55,7 +56,9 @@ int container_kill_vmm(struct container *c, struct error **err)
 
 /* poststop hooks run once the container is gone; a failure is a warning
  * (runtime-spec runtime.md, delete). */
-static void run_poststop(struct container *c)
+/* Once the VMM is gone: what a killed one could not undo in the network
+ * namespace, then the poststop hooks. */
+static void after_vmm(struct container *c)
 {
 	struct oci_config config;
 	struct error *err = NULL;
@@ -64,6 +67,9 @@ static void run_poststop(struct container *c)
 		error_release(&err);
 		return;
 	}
+	const char *netns = oci_namespace_path(&config, "network");
+	if (netns != NULL)
+		net_release(netns);
 	if (config.hooks != NULL &&
 	    hooks_run(&config.hooks->poststop, "poststop", &c->record.state, &err) < 0)
 		log_warning("%s", err->msg);
@@ -77,6 +83,6 @@ int container_destroy(struct container *c, struct error **err)
 	if (container_kill_vmm(c, err) < 0)
 		return -1;
 	if (had_state)
-		run_poststop(c);
+		after_vmm(c);
 	return container_remove_dir(c, err);
 }

@@ -9,6 +9,8 @@
 
 static const char *const container_modules[] = {"virtio_mmio", "virtiofs",
 						"vmw_vsock_virtio_transport"};
+/* Loaded by the agent only for a container with a network. */
+static const char *const network_modules[] = {"virtio_net"};
 
 int guest_image_prepare(const char *root, const char *kernel, struct guest_image *g,
 			struct error **err)
@@ -22,6 +24,8 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 		.modules_dir = g->kernel.modules_dir,
 		.modules = container_modules,
 		.nr_modules = sizeof(container_modules) / sizeof(container_modules[0]),
+		.later = network_modules,
+		.nr_later = sizeof(network_modules) / sizeof(network_modules[0]),
 	};
 	spec.agent = initramfs_agent(&spec.agent_size);
 	if (asprintf(&cache, "%s/.cache", root) < 0)

@@ -24,6 +24,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "netns/net.h"
 #include "runtime/agent_client.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
@@ -50,7 +51,10 @@ struct supervisor {
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
 	char listen_path[108];
-	bool own_mounts; /* in a mount namespace of its own */
+	bool own_mounts;       /* in a mount namespace of its own */
+	const char *netns;     /* the container's network namespace, or NULL */
+	struct net_config net; /* its interfaces, each with a tap beside it */
+	int taps[NET_MAX_IFACES];
 };
 
 /* Signals that go to the container process; SIGKILL and SIGSTOP cannot be
@@ -214,6 +218,66 @@ static void *vm_thread(void *arg)
 	return NULL;
 }
 
+static void undo_redirects(struct supervisor *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct error *err = NULL;
+		if (net_unredirect(s->net.ifaces[i].name, &err) < 0) {
+			log_warning("%s", err->msg);
+			error_release(&err);
+		}
+	}
+}
+
+/* In the container's network namespace: its interfaces, a tap beside
+ * each joined to it by tc redirects.  The VMM serves the taps (they go
+ * when it ends); the redirects come off in teardown_network. */
+static int setup_network(struct supervisor *s, struct error **err)
+{
+	int old;
+	s->netns = oci_namespace_path(s->c->config, "network");
+	if (s->netns == NULL) {
+		log_debug("network: no network namespace path in config.json: the guest has "
+			  "loopback only");
+		return 0;
+	}
+	if (net_enter(s->netns, &old, err) < 0)
+		return -1;
+	int ret = net_discover(&s->net, err);
+	size_t made = 0;
+	for (; ret == 0 && made < s->net.n; made++)
+		if (net_tap_redirect(&s->net.ifaces[made], &s->taps[made], err) < 0)
+			ret = -1;
+	if (ret < 0) {
+		made = made > 0 ? made - 1 : 0; /* the failed one cleaned up after itself */
+		undo_redirects(s, made);
+		for (size_t i = 0; i < made; i++)
+			close(s->taps[i]);
+		s->net.n = 0;
+	}
+	net_leave(old);
+	if (ret < 0)
+		return error_wrap(err, "network (namespace %s)", s->netns);
+	log_debug("network: %zu interfaces in %s", s->net.n, s->netns);
+	return 0;
+}
+
+static void teardown_network(struct supervisor *s)
+{
+	int old;
+	struct error *err = NULL;
+	if (s->netns == NULL || s->net.n == 0)
+		return;
+	if (net_enter(s->netns, &old, &err) < 0) {
+		log_warning("%s", err->msg);
+		error_release(&err);
+		return;
+	}
+	undo_redirects(s, s->net.n);
+	net_leave(old);
+	s->net.n = 0;
+}
+
 static int boot(struct supervisor *s, bool bind_share, struct error **err)
 {
 	char log_path[4096], rootfs[4096], binds[4096];
@@ -237,7 +301,13 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		.shares = {{"rootfs", rootfs, config->root != NULL && config->root->readonly},
 			   {"mounts", binds, false}},
 		.nr_shares = bind_share ? 2 : 1,
+		.nr_nics = (unsigned)s->net.n,
 	};
+	for (size_t i = 0; i < s->net.n; i++) {
+		vc.nics[i] =
+			(struct vm_nic){.tap = s->taps[i], .mtu = (uint16_t)s->net.ifaces[i].mtu};
+		memcpy(vc.nics[i].mac, s->net.ifaces[i].mac, 6);
+	}
 	if (vm_create(&s->vm, &vc, err) < 0)
 		return -1;
 	s->vm_created = true;
@@ -361,6 +431,7 @@ static int supervise(struct supervisor *s)
 
 static void shut_down(struct supervisor *s)
 {
+	teardown_network(s);
 	if (s->vm_started) {
 		vm_request_stop(&s->vm, VM_EXIT_POWEROFF, "the container exited");
 		pthread_join(s->vm_thread, NULL);
@@ -378,11 +449,22 @@ static int create_container(struct supervisor *s, struct error **err)
 	bool bind_share;
 	int code = 1;
 	if (setup_rootfs_overlay(s, err) < 0 || setup_bind_share(s, &bind_share, err) < 0 ||
-	    listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
+	    setup_network(s, err) < 0 || listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 ||
+	    accept_agent(s, err) < 0)
 		return 1;
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
+	if (s->net.n > 0) {
+		/* The guest's interfaces first: the process starts networked. */
+		uint32_t n = (uint32_t)s->net.n;
+		size_t size = sizeof(n) + n * sizeof(struct net_iface);
+		cleanup_free char *net = xcalloc(1, size);
+		memcpy(net, &n, sizeof(n));
+		memcpy(net + sizeof(n), s->net.ifaces, n * sizeof(struct net_iface));
+		if (agent_request(s->agent_fd, AGENT_NETWORK, net, size, &code, err) < 0)
+			return code;
+	}
 	/* id NUL bundle NUL config.json: the guest's hooks get them in their
 	 * state. */
 	size_t id_len = strlen(s->c->id) + 1, bundle_len = strlen(s->c->bundle) + 1;

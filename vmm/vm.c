@@ -230,6 +230,33 @@ static int add_vsock(struct vm *vm, const char *path, struct error **err)
 	return vsock_attach(&vm->vsock, t, &vm->loop, err);
 }
 
+static int add_nics(struct vm *vm, const struct vm_config *c, struct error **err)
+{
+	int ret = 0;
+	if (c->nr_nics > VM_MAX_NICS)
+		ret = error_set_kind(err, EINVAL, "%u network interfaces: at most %d", c->nr_nics,
+				     VM_MAX_NICS);
+	for (unsigned i = 0; i < c->nr_nics; i++) {
+		const struct vm_nic *nic = &c->nics[i];
+		struct virtio_mmio *t;
+		/* Each tap is ours from here, used or not. */
+		if (ret < 0 || i >= VM_MAX_NICS) {
+			close(nic->tap);
+			continue;
+		}
+		if (net_device_init(&vm->nets[i], nic->tap, nic->mac, nic->mtu, err) < 0) {
+			close(nic->tap);
+			ret = -1;
+			continue;
+		}
+		vm->nr_nets = i + 1;
+		if (add_virtio(vm, &virtio_net_ops, &vm->nets[i], &t, err) < 0 ||
+		    net_device_attach(&vm->nets[i], t, &vm->loop, err) < 0)
+			ret = -1;
+	}
+	return ret;
+}
+
 static int setup_devices(struct vm *vm, const struct vm_config *c, struct error **err)
 {
 	int serial_fd = c->serial_fd;
@@ -248,6 +275,8 @@ static int setup_devices(struct vm *vm, const struct vm_config *c, struct error 
 	if (add_virtio(vm, &virtio_rng_ops, NULL, NULL, err) < 0)
 		return -1;
 	if (c->vsock_path != NULL && add_vsock(vm, c->vsock_path, err) < 0)
+		return -1;
+	if (add_nics(vm, c, err) < 0)
 		return -1;
 	return add_shares(vm, c, err);
 }
@@ -375,6 +404,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->has_vsock)
 		vsock_destroy(&vm->vsock);
 	vm->has_vsock = false;
+	for (unsigned i = 0; i < vm->nr_nets; i++)
+		net_device_destroy(&vm->nets[i]);
+	vm->nr_nets = 0;
 	for (unsigned i = 0; i < vm->nr_virtio; i++) {
 		close_eventfds(&vm->virtio[i]);
 		virtio_mmio_destroy(&vm->virtio[i]);

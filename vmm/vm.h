@@ -18,11 +18,13 @@
 #include "vmm/memory.h"
 #include "vmm/virtio/fs/device.h"
 #include "vmm/virtio/mmio.h"
+#include "vmm/virtio/net.h"
 #include "vmm/virtio/vsock.h"
 
 #define VM_MAX_VCPUS		32
-#define VIRTIO_MMIO_MAX_DEVICES 8
+#define VIRTIO_MMIO_MAX_DEVICES 16
 #define VM_MAX_SHARES		4
+#define VM_MAX_NICS		4
 
 enum vm_exit {
 	VM_RUNNING = 0,
@@ -45,6 +47,12 @@ struct vm_config {
 		bool read_only;
 	} shares[VM_MAX_SHARES]; /* virtio-fs exports */
 	unsigned nr_shares;
+	struct vm_nic {
+		int tap; /* the VM takes it (closes it), made or not */
+		uint8_t mac[6];
+		uint16_t mtu;
+	} nics[VM_MAX_NICS]; /* virtio-net devices, eth0 first */
+	unsigned nr_nics;
 };
 
 struct vcpu {
@@ -71,6 +79,8 @@ struct vm {
 	unsigned nr_virtio;
 	struct vsock_device vsock;
 	bool has_vsock;
+	struct net_device nets[VM_MAX_NICS];
+	unsigned nr_nets;
 	struct virtio_fs fs[VM_MAX_SHARES];
 	unsigned nr_fs;
 	struct vcpu vcpus[VM_MAX_VCPUS];

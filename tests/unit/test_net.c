@@ -181,6 +181,25 @@ static void test_tap_redirect(void **state)
 	assert_non_null(strstr(output("ip -o addr show dev eth0"), "10.88.0.5/16"));
 }
 
+/* A VMM killed before it could clean up: net_release (what delete does)
+ * takes the ingress qdisc off; a namespace that is gone is no error. */
+static void test_release_after_a_killed_vmm(void **state)
+{
+	if (!ready)
+		skip();
+	struct net_config c;
+	struct error *err = NULL;
+	int fd = -1;
+	assert_int_equal(net_discover(&c, &err), 0);
+	assert_int_equal(net_tap_redirect(find(&c, "eth0"), &fd, &err), 0);
+	close(fd); /* the VMM's end: gone with it */
+	assert_non_null(strstr(output("tc qdisc show dev eth0"), "ingress"));
+	net_release("/proc/self/ns/net");
+	assert_null(strstr(output("tc qdisc show dev eth0"), "ingress"));
+	net_release("/nonexistent/netns");
+	assert_non_null(strstr(output("ip -o addr show dev eth0"), "10.88.0.5/16"));
+}
+
 /* A failure halfway (an ingress qdisc is there already) leaves no tap. */
 static void test_failure_leaves_nothing(void **state)
 {
@@ -210,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discover),
 		cmocka_unit_test(test_tap_redirect),
+		cmocka_unit_test(test_release_after_a_killed_vmm),
 		cmocka_unit_test(test_failure_leaves_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

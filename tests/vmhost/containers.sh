@@ -228,6 +228,48 @@ run timeout 120 $vrun --root "$croot" create --bundle "$bundles/badhook" badhook
 expect "a failing createRuntime hook fails create, with its output" 1 "" \
 	'createRuntime hook /bin/sh: exit status 3: no network for you'
 check "and leaves nothing behind" test ! -e "$croot/badhook"
+# Networking: a network namespace as Podman or CNI leave it (a veth pair,
+# the container's end addressed and routed), a web server on the host end.
+modprobe tun # the test host loads it only when asked: /dev/net/tun comes with it
+ip netns add vrun-c1
+ip link add vh1 type veth peer name eth0 netns vrun-c1
+ip addr add 10.77.0.1/24 dev vh1 && ip link set vh1 up
+ip -n vrun-c1 link set eth0 address 02:00:0a:4d:00:02 mtu 1400 up
+ip -n vrun-c1 addr add 10.77.0.2/24 dev eth0
+ip -n vrun-c1 route add default via 10.77.0.1
+mkdir -p "$scratch/www" && echo "hello over the network" >"$scratch/www/index.html"
+busybox httpd -f -p 10.77.0.1:8080 -h "$scratch/www" &
+httpd_pid=$!
+edit='.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/vrun-c1" else . end)'
+bundle net sh -c 'cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip addr show eth0; ip route; wget -qO- http://10.77.0.1:8080/'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/net" net
+expect "a container in a network namespace reaches a server on the host end of its veth" 0 \
+	'^hello over the network$' ""
+check "the guest's eth0 has the veth's MAC and MTU" bash -c 'grep -qx 02:00:0a:4d:00:02 <<<"$1" && grep -qx 1400 <<<"$1"' _ "$out"
+check "... its address, and the default route" bash -c 'grep -q "inet 10.77.0.2/24" <<<"$1" && grep -q "default via 10.77.0.1" <<<"$1"' _ "$out"
+check "after the container: no tap and no ingress qdisc left in the namespace" \
+	bash -c '! ip -n vrun-c1 link | grep -q vtap && ! tc -n vrun-c1 qdisc show dev eth0 | grep -q ingress'
+check "... and the veth is as it was" bash -c 'ip -n vrun-c1 -o addr show dev eth0 | grep -q "10.77.0.2/24"'
+# The VMM killed: its tap goes with it, delete takes the filters off.
+edit='.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/vrun-c1" else . end)'
+bundle netkill sleep 600
+run timeout 120 $vrun --root "$croot" run --detach --bundle "$bundles/netkill" netkill
+expect "a networked container, detached" 0 "" ""
+check "while it runs: the tap and the redirect are there" \
+	bash -c 'ip -n vrun-c1 link | grep -q vtap && tc -n vrun-c1 filter show dev eth0 ingress | grep -q "Redirect to device vtap"'
+kill -9 "$($vrun --root "$croot" state netkill | jq -r .pid)"
+for _ in $(seq 50); do [[ $($vrun --root "$croot" state netkill 2>/dev/null | jq -r .status) == stopped ]] && break; sleep 0.2; done
+check "SIGKILL to the VMM: the tap went with it" bash -c '! ip -n vrun-c1 link | grep -q vtap'
+run $vrun --root "$croot" delete netkill
+expect "delete of the killed container" 0 "" ""
+check "... took the ingress qdisc off the veth" bash -c '! tc -n vrun-c1 qdisc show dev eth0 | grep -q ingress'
+kill "$httpd_pid" 2>/dev/null
+ip netns del vrun-c1
+bundle nonet sh -c 'ls /sys/class/net'
+run timeout 120 $vrun --root "$croot" --debug run --bundle "$bundles/nonet" nonet
+expect "without a network namespace path: loopback only, and --debug says so" 0 '^lo$' \
+	'no network namespace path in config.json: the guest has loopback only'
+
 # run --image: the image unpacked once into the cache, each container
 # writing to a layer of its own over it.
 . tests/lib/oci-image.sh
