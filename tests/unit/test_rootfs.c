@@ -97,12 +97,14 @@ static void test_module_order(void **state)
 	guest_kernel_release(&k);
 }
 
-/* Reads the archive back: names, sizes, /init's mode, modules/order. */
+/* Reads the archive back: names, sizes, /init's mode, modules/order, and
+ * modules/later (virtio_net's, without what modules/order has). */
 static void test_initramfs_contents(void **state)
 {
 	struct guest_kernel k;
 	struct error *err = NULL;
 	static const char *const wanted[] = {"virtio_mmio"};
+	static const char *const later[] = {"virtio_net"};
 	static const char agent[] = "#!agent-bytes";
 	char dir[] = "/tmp/vrun-initramfs-XXXXXX";
 	char *path = NULL, *again = NULL;
@@ -113,6 +115,8 @@ static void test_initramfs_contents(void **state)
 				      .modules_dir = k.modules_dir,
 				      .modules = wanted,
 				      .nr_modules = 1,
+				      .later = later,
+				      .nr_later = 1,
 				      .agent = agent,
 				      .agent_size = sizeof(agent)};
 	if (initramfs_get(dir, &spec, &path, &err) < 0)
@@ -132,7 +136,7 @@ static void test_initramfs_contents(void **state)
 	assert_int_equal(archive_read_open_filename(a, path, 65536), ARCHIVE_OK);
 	struct archive_entry *e;
 	int modules = 0;
-	bool init = false, order = false;
+	bool init = false, order = false, on_demand = false;
 	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
 		if (strcmp(name, "init") == 0) {
@@ -147,6 +151,11 @@ static void test_initramfs_contents(void **state)
 			char data[256] = {0};
 			archive_read_data(a, data, sizeof(data) - 1);
 			assert_string_equal(data, "virtio_ring.ko\nvirtio.ko\nvirtio_mmio.ko\n");
+		} else if (strcmp(name, "modules/later") == 0) {
+			on_demand = true;
+			char data[256] = {0};
+			archive_read_data(a, data, sizeof(data) - 1);
+			assert_string_equal(data, "failover.ko\nnet_failover.ko\nvirtio_net.ko\n");
 		} else if (strncmp(name, "modules/", 8) == 0) {
 			modules++;
 			assert_true(archive_entry_size(e) > 1000);
@@ -155,7 +164,8 @@ static void test_initramfs_contents(void **state)
 	archive_read_free(a);
 	assert_true(init);
 	assert_true(order);
-	assert_int_equal(modules, 3);
+	assert_true(on_demand);
+	assert_int_equal(modules, 6);
 	unlink(path);
 	rmdir(dir);
 	free(path);
