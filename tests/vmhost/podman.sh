@@ -25,7 +25,8 @@ expect "podman run: the container's exit code (42)" 42 "" ""
 
 # A web server in a container on the default bridge, published on the
 # host; a server in the test host at the bridge's gateway (once the bridge
-# is there).  (busybox's wget -T crashes in the guest: not used there.)
+# is there).  (Debian's busybox-static `wget -T` segfaults, on the host
+# too: not used.)
 mkdir -p "$pwork/www" "$pwork/gw" && echo "page from the container" >"$pwork/www/index.html"
 echo "page from the host" >"$pwork/gw/index.html"
 run timeout 120 "${podman[@]}" run -d --name web --network bridge -p 18080:80 -v "$pwork/www:/www" \
