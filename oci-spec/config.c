@@ -399,3 +399,13 @@ const char *oci_namespace_path(const struct oci_config *config, const char *type
 	}
 	return NULL;
 }
+
+bool oci_has_namespace(const struct oci_config *config, const char *type)
+{
+	if (config->linux_ == NULL)
+		return false;
+	for (size_t i = 0; i < config->linux_->namespaces.len; i++)
+		if (strcmp(config->linux_->namespaces.items[i].type, type) == 0)
+			return true;
+	return false;
+}

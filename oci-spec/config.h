@@ -322,6 +322,8 @@ char *oci_config_to_json(const struct oci_config *config);
 /* The path of the namespace of `type` ("network") config.json joins;
  * NULL when it makes a new one or has none. */
 const char *oci_namespace_path(const struct oci_config *config, const char *type);
+/* Whether linux.namespaces lists `type` at all (with a path or not). */
+bool oci_has_namespace(const struct oci_config *config, const char *type);
 
 void oci_config_release(struct oci_config *config);
 void oci_mount_release(struct oci_mount *mount);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,16 @@ static int setup_network(struct supervisor *s, struct error **err)
 {
 	int old;
 	s->netns = oci_namespace_path(s->c->config, "network");
+	if (s->netns == NULL && oci_has_namespace(s->c->config, "network")) {
+		/* A new one, as runc makes: what the caller does to the
+		 * container's namespace (/proc/PID/ns/net) must not reach the
+		 * host's. */
+		if (unshare(CLONE_NEWNET) < 0)
+			return error_set(err, errno, "network: a new network namespace");
+		log_debug("network: a new network namespace (no path in config.json): the guest "
+			  "has loopback only");
+		return 0;
+	}
 	if (s->netns == NULL) {
 		log_debug("network: no network namespace path in config.json: the guest has "
 			  "loopback only");

@@ -265,9 +265,20 @@ expect "delete of the killed container" 0 "" ""
 check "... took the ingress qdisc off the veth" bash -c '! tc -n vrun-c1 qdisc show dev eth0 | grep -q ingress'
 kill "$httpd_pid" 2>/dev/null
 ip netns del vrun-c1
+# A network namespace without a path is a new one (as runc makes it): the
+# VMM's own, not the host's, so what a caller does to /proc/PID/ns/net does
+# not touch the host.
 bundle nonet sh -c 'ls /sys/class/net'
-run timeout 120 $vrun --root "$croot" --debug run --bundle "$bundles/nonet" nonet
-expect "without a network namespace path: loopback only, and --debug says so" 0 '^lo$' \
+run timeout 120 $vrun --root "$croot" --debug run --detach --bundle "$bundles/nonet" nonet
+pid=$($vrun --root "$croot" state nonet | jq -r .pid)
+check "a network namespace without a path: the VMM has one of its own" \
+	test "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)"
+for _ in $(seq 100); do [[ $($vrun --root "$croot" state nonet 2>/dev/null | jq -r .status) == stopped ]] && break; sleep 0.2; done
+run $vrun --root "$croot" delete nonet
+edit='.linux.namespaces |= map(select(.type != "network"))'
+bundle nonet2 sh -c 'ls /sys/class/net'
+run timeout 120 $vrun --root "$croot" --debug run --bundle "$bundles/nonet2" nonet2
+expect "no network namespace at all: loopback only in the guest, and --debug says so" 0 '^lo$' \
 	'no network namespace path in config.json: the guest has loopback only'
 
 # run --image: the image unpacked once into the cache, each container
