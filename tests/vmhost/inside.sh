@@ -68,6 +68,7 @@ expect "memory below the minimum is refused" 1 "" 'guest memory 16 MiB is outsid
 
 . tests/vmhost/containers.sh
 . tests/vmhost/podman.sh
+. tests/vmhost/containerd.sh
 tap_done
 echo "inside: done" >&2
 exit 7
