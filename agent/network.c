@@ -66,7 +66,8 @@ static int talk(int sock, struct request *r)
 	}
 }
 
-static int set_link(int sock, int index, const char *name, uint32_t mtu, bool up)
+static int set_link(int sock, int index, const char *name, uint32_t mtu, const uint8_t *mac,
+		    bool up)
 {
 	struct request r;
 	start(&r, RTM_NEWLINK, 0);
@@ -80,6 +81,8 @@ static int set_link(int sock, int index, const char *name, uint32_t mtu, bool up
 		attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	if (mtu > 0)
 		attr(&r, IFLA_MTU, &mtu, sizeof(mtu));
+	if (mac != NULL)
+		attr(&r, IFLA_ADDRESS, mac, 6);
 	return talk(sock, &r);
 }
 
@@ -158,12 +161,12 @@ int network_configure(const struct net_iface *ifaces, size_t n, struct agent_fai
 		failure_set(f, 1, "network: netlink: %s", strerror(errno));
 		return -1;
 	}
-	if ((e = set_link(sock, (int)if_nametoindex("lo"), NULL, 0, true)) != 0)
+	if ((e = set_link(sock, (int)if_nametoindex("lo"), NULL, 0, NULL, true)) != 0)
 		report("network: lo up: %s", strerror(e));
 	int modules = n > 0 ? load_modules("/modules/later") : 0;
 	for (size_t k = 0; k < n && ret == 0; k++) {
 		const struct net_iface *i = &ifaces[k];
-		int index = find_by_mac(i->mac);
+		int index = find_by_mac(i->guest_mac);
 		if (index == 0) {
 			char seen[256] = "";
 			struct if_nameindex *all = if_nameindex();
@@ -176,8 +179,9 @@ int network_configure(const struct net_iface *ifaces, size_t n, struct agent_fai
 				    "network: no guest interface has the MAC of %s "
 				    "(%02x:%02x:%02x:%02x:%02x:%02x; the guest has:%s; %d modules "
 				    "loaded for it)",
-				    i->name, i->mac[0], i->mac[1], i->mac[2], i->mac[3], i->mac[4],
-				    i->mac[5], seen, modules);
+				    i->name, i->guest_mac[0], i->guest_mac[1], i->guest_mac[2],
+				    i->guest_mac[3], i->guest_mac[4], i->guest_mac[5], seen,
+				    modules);
 			ret = -1;
 			break;
 		}
@@ -185,8 +189,9 @@ int network_configure(const struct net_iface *ifaces, size_t n, struct agent_fai
 		char name[IF_NAMESIZE];
 		bool rename = if_indextoname((unsigned)index, name) != NULL &&
 			      strcmp(name, i->name) != 0 && if_nametoindex(i->name) == 0;
-		if ((e = set_link(sock, index, rename ? i->name : NULL, i->mtu, false)) != 0 ||
-		    (e = set_link(sock, index, NULL, 0, true)) != 0) {
+		const uint8_t *mac = memcmp(i->mac, i->guest_mac, 6) != 0 ? i->mac : NULL;
+		if ((e = set_link(sock, index, rename ? i->name : NULL, i->mtu, mac, false)) != 0 ||
+		    (e = set_link(sock, index, NULL, 0, NULL, true)) != 0) {
 			failure_set(f, 1, "network: %s: set up: %s", i->name, strerror(e));
 			ret = -1;
 		}

@@ -66,15 +66,17 @@ static void take_link(struct nl_object *o, void *arg)
 	struct net_config *c = arg;
 	struct rtnl_link *l = (struct rtnl_link *)o;
 	struct nl_addr *mac = rtnl_link_get_addr(l);
+	const char *name = rtnl_link_get_name(l);
 	if (rtnl_link_get_arptype(l) != ARPHRD_ETHER || c->n == NET_MAX_IFACES || mac == NULL ||
-	    nl_addr_get_len(mac) != 6)
+	    nl_addr_get_len(mac) != 6 || name == NULL || strncmp(name, "vtap", 4) == 0)
 		return;
 	struct net_iface *i = &c->ifaces[c->n++];
 	memset(i, 0, sizeof(*i));
-	snprintf(i->name, sizeof(i->name), "%s", rtnl_link_get_name(l));
+	snprintf(i->name, sizeof(i->name), "%s", name);
 	i->index = rtnl_link_get_ifindex(l);
 	i->mtu = rtnl_link_get_mtu(l);
 	memcpy(i->mac, nl_addr_get_binary_addr(mac), 6);
+	memcpy(i->guest_mac, i->mac, 6);
 }
 
 static void take_addr(struct nl_object *o, void *arg)

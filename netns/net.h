@@ -17,6 +17,16 @@
 #define NET_MAX_ADDRS  8
 #define NET_MAX_ROUTES 16
 
+/* A container whose network the caller makes after `create` (in the VMM's
+ * own network namespace, as `ctr run --cni` does): its guest has one NIC
+ * from the start, on tap LATE_NIC_TAP, with this MAC until `start` gives
+ * it the interface's. */
+#define LATE_NIC_TAP "vtap-late"
+#define LATE_NIC_MAC                                                                               \
+	{                                                                                          \
+		0x02, 0x76, 0x72, 0x00, 0x00, 0x01                                                 \
+	}
+
 struct net_addr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefixlen;
@@ -36,6 +46,7 @@ struct net_iface {
 	char name[IFNAMSIZ];
 	int index;
 	uint8_t mac[6];
+	uint8_t guest_mac[6]; /* what the guest's NIC has now: mac, or LATE_NIC_MAC */
 	uint32_t mtu;
 	struct net_addr addrs[NET_MAX_ADDRS];
 	size_t naddrs;
@@ -49,7 +60,7 @@ struct net_config {
 };
 
 /* The ethernet interfaces of the current network namespace (loopback
- * aside), with their addresses (not the IPv6 link-local ones, which the
+ * and vrun's own taps aside), with their addresses (not the IPv6 link-local ones, which the
  * guest makes itself) and the routes through them (not the ones the
  * kernel derives from an address, which the guest's kernel derives too). */
 int net_discover(struct net_config *out, struct error **err);
@@ -58,6 +69,15 @@ int net_discover(struct net_config *out, struct error **err);
  * (net_leave).  The calling thread's, so call it with one thread. */
 int net_enter(const char *path, int *old, struct error **err);
 void net_leave(int old);
+
+/* A tap named `name` (vnet header, no packet info, `mtu`, up); its fd in
+ * *fd, non-blocking: the tap lives as long as it. */
+int net_tap_open(const char *name, uint32_t mtu, int *fd, struct error **err);
+
+/* Redirects all traffic between `iface` and the tap `tap` both ways (an
+ * ingress qdisc and a u32 match-all mirred redirect on each).  On
+ * failure nothing of it is left. */
+int net_redirect(const struct net_iface *iface, const char *tap, struct error **err);
 
 /* Makes a tap for `iface` (named "vtap<index>", its MTU, up, with the vnet
  * header) and redirects all traffic between it and the interface both

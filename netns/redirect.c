@@ -35,15 +35,12 @@ static int nl_fail(struct error **err, int r, const char *what, const char *dev)
 	return error_set_kind(err, EIO, "%s on %s: %s", what, dev, nl_geterror(r));
 }
 
-/* The tap: a vnet header (virtio-net's), no packet info, up, the MTU of
- * the interface it stands beside. */
-static int make_tap(const struct net_iface *iface, char *name, int *fd, struct error **err)
+int net_tap_open(const char *name, uint32_t mtu, int *fd, struct error **err)
 {
 	struct ifreq ifr = {0};
-	snprintf(name, IFNAMSIZ, "vtap%d", iface->index);
 	*fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (*fd < 0)
-		return error_set(err, errno, "tap for %s: /dev/net/tun", iface->name);
+		return error_set(err, errno, "tap %s: /dev/net/tun", name);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -53,12 +50,12 @@ static int make_tap(const struct net_iface *iface, char *name, int *fd, struct e
 	else if (sock < 0)
 		ret = error_set(err, errno, "tap %s: socket", name);
 	else {
-		struct ifreq mtu = {.ifr_mtu = (int)iface->mtu};
+		struct ifreq m = {.ifr_mtu = (int)mtu};
 		struct ifreq up = {0};
-		snprintf(mtu.ifr_name, sizeof(mtu.ifr_name), "%s", name);
+		snprintf(m.ifr_name, sizeof(m.ifr_name), "%s", name);
 		snprintf(up.ifr_name, sizeof(up.ifr_name), "%s", name);
-		if (ioctl(sock, SIOCSIFMTU, &mtu) < 0 || ioctl(sock, SIOCGIFFLAGS, &up) < 0)
-			ret = error_set(err, errno, "tap %s: mtu %u", name, iface->mtu);
+		if (ioctl(sock, SIOCSIFMTU, &m) < 0 || ioctl(sock, SIOCGIFFLAGS, &up) < 0)
+			ret = error_set(err, errno, "tap %s: mtu %u", name, mtu);
 		up.ifr_flags |= IFF_UP;
 		if (ret == 0 && ioctl(sock, SIOCSIFFLAGS, &up) < 0)
 			ret = error_set(err, errno, "tap %s: up", name);
@@ -122,9 +119,8 @@ static int del_ingress(struct nl_sock *sk, int ifindex)
 	return r;
 }
 
-int net_tap_redirect(const struct net_iface *iface, int *fd, struct error **err)
+int net_redirect(const struct net_iface *iface, const char *tap, struct error **err)
 {
-	char tap[IFNAMSIZ];
 	struct nl_sock *sk = nl_socket_alloc();
 	int r, ret = -1;
 	if (sk == NULL)
@@ -133,25 +129,35 @@ int net_tap_redirect(const struct net_iface *iface, int *fd, struct error **err)
 		nl_socket_free(sk);
 		return error_set_kind(err, EIO, "netlink: %s", nl_geterror(r));
 	}
-	if (make_tap(iface, tap, fd, err) == 0) {
-		int tap_index = (int)if_nametoindex(tap);
-		if (tap_index == 0)
-			error_set(err, errno, "tap %s", tap);
-		else if (add_ingress(sk, iface->index, iface->name, err) == 0) {
-			if (add_redirect(sk, iface->index, tap_index, iface->name, err) == 0 &&
-			    add_ingress(sk, tap_index, tap, err) == 0 &&
-			    add_redirect(sk, tap_index, iface->index, tap, err) == 0)
-				ret = 0;
-			else
-				del_ingress(sk, iface->index);
-		}
-		if (ret < 0) {
-			close(*fd); /* the tap, its qdisc and filter with it */
-			*fd = -1;
+	int tap_index = (int)if_nametoindex(tap);
+	if (tap_index == 0)
+		error_set(err, errno, "tap %s", tap);
+	else if (add_ingress(sk, iface->index, iface->name, err) == 0) {
+		if (add_redirect(sk, iface->index, tap_index, iface->name, err) == 0 &&
+		    add_ingress(sk, tap_index, tap, err) == 0 &&
+		    add_redirect(sk, tap_index, iface->index, tap, err) == 0)
+			ret = 0;
+		else {
+			del_ingress(sk, iface->index);
+			del_ingress(sk, tap_index);
 		}
 	}
 	nl_socket_free(sk);
 	return ret;
+}
+
+int net_tap_redirect(const struct net_iface *iface, int *fd, struct error **err)
+{
+	char tap[IFNAMSIZ];
+	snprintf(tap, sizeof(tap), "vtap%d", iface->index);
+	if (net_tap_open(tap, iface->mtu, fd, err) < 0)
+		return error_wrap(err, "tap for %s", iface->name);
+	if (net_redirect(iface, tap, err) < 0) {
+		close(*fd); /* the tap, its qdisc and filter with it */
+		*fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 int net_unredirect(const char *iface, struct error **err)

@@ -17,6 +17,7 @@
 #include "common/proc.h"
 #include "common/timefmt.h"
 #include "common/xalloc.h"
+#include "netns/net.h"
 #include "oci-spec/config.h"
 #include "runtime/agent_client.h"
 #include "runtime/container.h"
@@ -297,6 +298,49 @@ int launch_container(struct vrun_context *ctx, const struct launch_options *o, s
 	return -1;
 }
 
+/* A network the caller made after create in the VMM's own namespace (ctr
+ * run --cni does): its first interface joined to the NIC that waits on
+ * LATE_NIC_TAP, and the guest told, before the process starts. */
+static int late_network(struct container *c, int agent_fd, struct error **err)
+{
+	struct oci_config config;
+	char path[64];
+	struct net_config net;
+	int old;
+	if (oci_config_load(c->record.state.bundle, &config, err) < 0)
+		return -1;
+	bool late = oci_has_namespace(&config, "network") &&
+		    oci_namespace_path(&config, "network") == NULL;
+	oci_config_release(&config);
+	if (!late)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)c->record.state.pid);
+	if (net_enter(path, &old, err) < 0)
+		return -1;
+	int ret = net_discover(&net, err);
+	if (ret == 0 && net.n > 0 && if_nametoindex(LATE_NIC_TAP) == 0) {
+		log_warning("network: %s appeared after create, but the VM has no NIC for it",
+			    net.ifaces[0].name);
+		net.n = 0;
+	}
+	if (ret == 0 && net.n > 0)
+		ret = net_redirect(&net.ifaces[0], LATE_NIC_TAP, err);
+	net_leave(old);
+	if (ret < 0 || net.n == 0)
+		return ret;
+	if (net.n > 1)
+		log_warning("network: only %s reaches the guest (made after create: one NIC)",
+			    net.ifaces[0].name);
+	const uint8_t late_mac[6] = LATE_NIC_MAC;
+	memcpy(net.ifaces[0].guest_mac, late_mac, 6);
+	uint32_t one = 1;
+	char payload[sizeof(one) + sizeof(struct net_iface)];
+	memcpy(payload, &one, sizeof(one));
+	memcpy(payload + sizeof(one), &net.ifaces[0], sizeof(struct net_iface));
+	log_debug("network: %s, made after create, goes to the guest", net.ifaces[0].name);
+	return agent_request(agent_fd, AGENT_NETWORK, payload, sizeof(payload), NULL, err);
+}
+
 int start_container(struct container *c, const char *root, struct error **err)
 {
 	cleanup_free char *dir = state_dir(root, c->id);
@@ -307,7 +351,7 @@ int start_container(struct container *c, const char *root, struct error **err)
 	cleanup_close int fd = agent_connect(dir, err);
 	if (fd < 0)
 		return error_wrap(err, "start %s", c->id);
-	if (agent_request(fd, AGENT_START, NULL, 0, NULL, err) < 0)
+	if (late_network(c, fd, err) < 0 || agent_request(fd, AGENT_START, NULL, 0, NULL, err) < 0)
 		return error_wrap(err, "start %s", c->id);
 	free(c->record.state.status);
 	c->record.state.status = xstrdup(STATUS_RUNNING);

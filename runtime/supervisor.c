@@ -56,6 +56,7 @@ struct supervisor {
 	const char *netns;     /* the container's network namespace, or NULL */
 	struct net_config net; /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
+	bool late_nic; /* taps[0] is LATE_NIC_TAP */
 };
 
 /* Signals that go to the container process; SIGKILL and SIGSTOP cannot be
@@ -243,8 +244,16 @@ static int setup_network(struct supervisor *s, struct error **err)
 		 * host's. */
 		if (unshare(CLONE_NEWNET) < 0)
 			return error_set(err, errno, "network: a new network namespace");
-		log_debug("network: a new network namespace (no path in config.json): the guest "
-			  "has loopback only");
+		/* The caller may make the network in it after create (ctr run
+		 * --cni): a NIC on a tap of its own waits for `start`. */
+		struct error *tap_err = NULL;
+		s->late_nic = net_tap_open(LATE_NIC_TAP, 1500, &s->taps[0], &tap_err) == 0;
+		log_debug("network: a new network namespace (no path in config.json): loopback "
+			  "only%s%s",
+			  s->late_nic ? ", and a NIC for a network made before start"
+				      : "; no NIC for a later network: ",
+			  s->late_nic ? "" : tap_err->msg);
+		error_release(&tap_err);
 		return 0;
 	}
 	if (s->netns == NULL) {
@@ -318,6 +327,12 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		vc.nics[i] =
 			(struct vm_nic){.tap = s->taps[i], .mtu = (uint16_t)s->net.ifaces[i].mtu};
 		memcpy(vc.nics[i].mac, s->net.ifaces[i].mac, 6);
+	}
+	if (s->late_nic) {
+		const uint8_t late_mac[6] = LATE_NIC_MAC;
+		vc.nics[0] = (struct vm_nic){.tap = s->taps[0], .mtu = 1500};
+		memcpy(vc.nics[0].mac, late_mac, 6);
+		vc.nr_nics = 1;
 	}
 	if (vm_create(&s->vm, &vc, err) < 0)
 		return -1;

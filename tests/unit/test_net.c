@@ -146,6 +146,11 @@ static void test_tap_redirect(void **state)
 	char *link = output(cmd);
 	assert_non_null(strstr(link, "mtu 1400"));
 	assert_non_null(strstr(link, ",UP"));
+	/* vrun's own taps are not the container's interfaces. */
+	struct net_config again;
+	assert_int_equal(net_discover(&again, &err), 0);
+	assert_int_equal(again.n, 1);
+	assert_string_equal(again.ifaces[0].name, "eth0");
 	snprintf(cmd, sizeof(cmd), "tc filter show dev eth0 ingress");
 	assert_non_null(strstr(output(cmd), "Egress Redirect to device vtap"));
 	snprintf(cmd, sizeof(cmd), "tc filter show dev %s ingress", tap);

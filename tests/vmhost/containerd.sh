@@ -37,6 +37,26 @@ run "${ctr[@]}" container delete c2
 expect "ctr container delete" 0 "" ""
 check "no vrun state left behind by containerd's shim" \
 	bash -c '[[ -z $(ls /run/containerd/runc/default 2>/dev/null) ]]'
+# ctr run --cni: the CNI bridge plugin makes the network in the task's own
+# namespace after create; start hands it to the NIC that waits for it.
+mkdir -p /etc/cni/net.d /opt/cni "$cwork/gw" && ln -sfn /usr/lib/cni /opt/cni/bin
+cat >/etc/cni/net.d/10-vrun-test.conflist <<'CNI'
+{"cniVersion": "1.0.0", "name": "vrun-test", "plugins": [
+ {"type": "bridge", "bridge": "cni-vrun0", "isGateway": true, "ipMasq": true,
+  "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.22.0.0/16"}]],
+           "routes": [{"dst": "0.0.0.0/0"}]}}]}
+CNI
+echo "page from the host" >"$cwork/gw/index.html"
+busybox httpd -f -p 8082 -h "$cwork/gw" &
+gw_httpd=$!
+run timeout 120 "${ctr[@]}" run --rm --cni "${runc[@]}" "$image" c3 \
+	sh -c 'ip addr show eth0; ip route; wget -qO- http://10.22.0.1:8082/'
+expect "ctr run --cni: the network CNI made after create reaches the guest (the host's page)" 0 \
+	'^page from the host$' ""
+check "... eth0 has an address of the CNI range and a default route" \
+	bash -c 'grep -q "inet 10.22." <<<"$1" && grep -q "default via 10.22.0.1" <<<"$1"' _ "$out"
+kill "$gw_httpd" 2>/dev/null
+rm -f /etc/cni/net.d/10-vrun-test.conflist
 kill "$containerd_pid" 2>/dev/null
 wait "$containerd_pid" 2>/dev/null
 umount /var/lib/containerd
