@@ -237,14 +237,19 @@ ip addr add 10.77.0.1/24 dev vh1 && ip link set vh1 up
 ip -n vrun-c1 link set eth0 address 02:00:0a:4d:00:02 mtu 1400 up
 ip -n vrun-c1 addr add 10.77.0.2/24 dev eth0
 ip -n vrun-c1 route add default via 10.77.0.1
+ip addr add fd00:77::1/64 dev vh1 nodad
+ip -n vrun-c1 addr add fd00:77::2/64 dev eth0 nodad
 mkdir -p "$scratch/www" && echo "hello over the network" >"$scratch/www/index.html"
 busybox httpd -f -p 10.77.0.1:8080 -h "$scratch/www" &
 httpd_pid=$!
+busybox httpd -f -p '[fd00:77::1]:8081' -h "$scratch/www" &
+httpd6_pid=$!
 edit='.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/vrun-c1" else . end)'
-bundle net sh -c 'cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip addr show eth0; ip route; wget -qO- http://10.77.0.1:8080/'
+bundle net sh -c 'cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip addr show eth0; ip route; wget -qO- http://10.77.0.1:8080/; wget -qO- "http://[fd00:77::1]:8081/" | sed "s/^/v6: /"'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/net" net
 expect "a container in a network namespace reaches a server on the host end of its veth" 0 \
 	'^hello over the network$' ""
+check "... over IPv6 too (fd00:77::2 → fd00:77::1)" bash -c 'grep -q "inet6 fd00:77::2/64" <<<"$1" && grep -qx "v6: hello over the network" <<<"$1"' _ "$out"
 check "the guest's eth0 has the veth's MAC and MTU" bash -c 'grep -qx 02:00:0a:4d:00:02 <<<"$1" && grep -qx 1400 <<<"$1"' _ "$out"
 check "... its address, and the default route" bash -c 'grep -q "inet 10.77.0.2/24" <<<"$1" && grep -q "default via 10.77.0.1" <<<"$1"' _ "$out"
 check "after the container: no tap and no ingress qdisc left in the namespace" \
@@ -263,7 +268,7 @@ check "SIGKILL to the VMM: the tap went with it" bash -c '! ip -n vrun-c1 link |
 run $vrun --root "$croot" delete netkill
 expect "delete of the killed container" 0 "" ""
 check "... took the ingress qdisc off the veth" bash -c '! tc -n vrun-c1 qdisc show dev eth0 | grep -q ingress'
-kill "$httpd_pid" 2>/dev/null
+kill "$httpd_pid" "$httpd6_pid" 2>/dev/null
 ip netns del vrun-c1
 # A network namespace without a path is a new one (as runc makes it): the
 # VMM's own, not the host's, so what a caller does to /proc/PID/ns/net does
