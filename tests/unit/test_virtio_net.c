@@ -30,98 +30,35 @@
 #include <cmocka.h>
 
 #include "vmm/loop.h"
+#include "tests/unit/sim_driver.h"
 #include "vmm/virtio/net.h"
 
-#define RAM   (8u << 20)
-#define QSIZE 16
-#define HDR   12
+#define RAM (8u << 20)
+#define HDR 12
 
 static const uint8_t guest_mac[6] = {0x02, 0x00, 0x0a, 0x63, 0x00, 0x02};
 
 struct fixture {
-	uint8_t *ram;
+	struct sim_driver drv;
 	struct guest_memory mem;
 	struct virtio_mmio t;
 	struct net_device dev;
 	struct event_loop loop;
-	struct bus_device d;
 	uint16_t rx_seen, tx_next, rx_next;
 	uint8_t tap_mac[6];
 };
 
 static bool ready;
 
-static uint64_t ring_base(unsigned q)
-{
-	return 0x10000ull * (q + 1);
-}
-
-static void wr(struct fixture *f, uint64_t offset, uint32_t v)
-{
-	f->d.write(f->d.opaque, offset, (uint8_t *)&v, 4);
-}
-
-static uint32_t rd(struct fixture *f, uint64_t offset)
-{
-	uint32_t v;
-	f->d.read(f->d.opaque, offset, (uint8_t *)&v, 4);
-	return v;
-}
-
-static void irq(void *opaque, unsigned line)
-{
-}
-
-static uint16_t *avail_idx(struct fixture *f, unsigned q)
-{
-	return (uint16_t *)(f->ram + ring_base(q) + 0x1000 + 2);
-}
-
-static void make_available(struct fixture *f, unsigned q, uint16_t head)
-{
-	uint16_t *ring = (uint16_t *)(f->ram + ring_base(q) + 0x1000 + 4);
-	ring[*avail_idx(f, q) % QSIZE] = head;
-	__atomic_store_n(avail_idx(f, q), (uint16_t)(*avail_idx(f, q) + 1), __ATOMIC_RELEASE);
-}
-
-static volatile uint16_t *used_idx(struct fixture *f, unsigned q)
-{
-	return (volatile uint16_t *)(f->ram + ring_base(q) + 0x2000 + 2);
-}
-
-static struct vring_used_elem used_elem(struct fixture *f, unsigned q, uint16_t n)
-{
-	struct vring_used_elem e;
-	memcpy(&e, f->ram + ring_base(q) + 0x2000 + 4 + 8 * (n % QSIZE), sizeof(e));
-	return e;
-}
-
-static void set_desc(struct fixture *f, unsigned q, uint16_t i, uint64_t addr, uint32_t len,
-		     uint16_t flags)
-{
-	struct vring_desc d = {.addr = addr, .len = len, .flags = flags};
-	memcpy(f->ram + ring_base(q) + 16 * i, &d, 16);
-}
-
-static void setup_queue(struct fixture *f, unsigned q)
-{
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring_base(q));
-	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)(ring_base(q) + 0x1000));
-	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(ring_base(q) + 0x2000));
-	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
 /* Receive buffers of `size` bytes at 0x100000 + i * 0x10000. */
 static void post_rx(struct fixture *f, unsigned n, uint32_t size)
 {
 	for (unsigned k = 0; k < n; k++) {
-		uint16_t i = f->rx_next++ % QSIZE;
-		set_desc(f, 0, i, 0x100000 + i * 0x10000ull, size, VRING_DESC_F_WRITE);
-		make_available(f, 0, i);
+		uint16_t i = f->rx_next++ % SIM_QSIZE;
+		sim_set_desc(&f->drv, 0, i, 0x100000 + i * 0x10000ull, size, VRING_DESC_F_WRITE);
+		sim_make_available(&f->drv, 0, i);
 	}
-	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 static int open_tap(struct fixture *f)
@@ -165,28 +102,19 @@ static int setup(void **state)
 		return 0;
 	}
 	ready = true;
-	f->ram = calloc(1, RAM);
-	guest_memory_wrap(&f->mem, f->ram, RAM);
+	f->drv.ram = calloc(1, RAM);
+	guest_memory_wrap(&f->mem, f->drv.ram, RAM);
 	assert_int_equal(loop_init(&f->loop, &err), 0);
 	assert_int_equal(net_device_init(&f->dev, tap, guest_mac, 9000, &err), 0);
-	virtio_mmio_init(&f->t, &virtio_net_ops, &f->dev, &f->mem, 0xd0000000, 5, irq, NULL);
+	virtio_mmio_init(&f->t, &virtio_net_ops, &f->dev, &f->mem, 0xd0000000, 5, sim_irq, NULL);
 	f->t.irq_fd = -1;
 	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
 		f->t.notify[q].fd = -1;
 	assert_int_equal(net_device_attach(&f->dev, &f->t, &f->loop, &err), 0);
-	f->d = virtio_mmio_bus_device(&f->t);
-	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(f, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	uint32_t offered = rd(f, VIRTIO_MMIO_DEVICE_FEATURES);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, offered);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VIRTIO_F_VERSION_1 */
-	wr(f, VIRTIO_MMIO_STATUS,
-	   VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
-	setup_queue(f, 0);
-	setup_queue(f, 1);
-	wr(f, VIRTIO_MMIO_STATUS, rd(f, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+	f->drv.d = virtio_mmio_bus_device(&f->t);
+	/* The driver takes every feature the device offers. */
+	sim_wr(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	sim_start(&f->drv, sim_rd(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES), 2);
 	assert_int_equal(loop_start(&f->loop, &err), 0);
 	return 0;
 }
@@ -199,7 +127,7 @@ static int teardown(void **state)
 		net_device_destroy(&f->dev);
 		loop_destroy(&f->loop);
 		virtio_mmio_destroy(&f->t);
-		free(f->ram);
+		free(f->drv.ram);
 	}
 	ready = false;
 	free(f);
@@ -209,7 +137,7 @@ static int teardown(void **state)
 static bool wait_used(struct fixture *f, unsigned q, uint16_t want)
 {
 	for (int i = 0; i < 3000; i++) {
-		if (*used_idx(f, q) >= want)
+		if (*sim_used_idx(&f->drv, q) >= want)
 			return true;
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
@@ -239,16 +167,16 @@ static void test_config(void **state)
 	uint8_t mac[6];
 	for (int i = 0; i < 6; i++) {
 		uint8_t b;
-		f->d.read(f->d.opaque, VIRTIO_MMIO_CONFIG + i, &b, 1);
+		f->drv.d.read(f->drv.d.opaque, VIRTIO_MMIO_CONFIG + i, &b, 1);
 		mac[i] = b;
 	}
 	assert_memory_equal(mac, guest_mac, 6);
 	uint16_t status, mtu;
-	f->d.read(f->d.opaque, VIRTIO_MMIO_CONFIG + 6, (uint8_t *)&status, 2);
-	f->d.read(f->d.opaque, VIRTIO_MMIO_CONFIG + 10, (uint8_t *)&mtu, 2);
+	f->drv.d.read(f->drv.d.opaque, VIRTIO_MMIO_CONFIG + 6, (uint8_t *)&status, 2);
+	f->drv.d.read(f->drv.d.opaque, VIRTIO_MMIO_CONFIG + 10, (uint8_t *)&mtu, 2);
 	assert_int_equal(status, VIRTIO_NET_S_LINK_UP);
 	assert_int_equal(mtu, 9000);
-	assert_int_equal(rd(f, VIRTIO_MMIO_DEVICE_ID), 1);
+	assert_int_equal(sim_rd(&f->drv, VIRTIO_MMIO_DEVICE_ID), 1);
 }
 
 static void test_receive_one_buffer(void **state)
@@ -259,10 +187,10 @@ static void test_receive_one_buffer(void **state)
 	post_rx(f, 4, 4096);
 	host_send(100, 'a');
 	assert_true(wait_used(f, 0, 1));
-	struct vring_used_elem e = used_elem(f, 0, 0);
+	struct vring_used_elem e = sim_used_elem(&f->drv, 0, 0);
 	/* header + ethernet (14) + IPv4 (20) + UDP (8) + 100 */
 	assert_int_equal(e.len, HDR + 14 + 20 + 8 + 100);
-	const uint8_t *buf = f->ram + 0x100000 + e.id * 0x10000ull;
+	const uint8_t *buf = f->drv.ram + 0x100000 + e.id * 0x10000ull;
 	struct virtio_net_hdr_v1 h;
 	memcpy(&h, buf, HDR);
 	assert_int_equal(h.num_buffers, 1);
@@ -280,18 +208,18 @@ static void test_receive_merged(void **state)
 	post_rx(f, 8, 2048);
 	host_send(6000, 'm');
 	assert_true(wait_used(f, 0, 3));
-	struct vring_used_elem e0 = used_elem(f, 0, 0);
-	const uint8_t *first = f->ram + 0x100000 + e0.id * 0x10000ull;
+	struct vring_used_elem e0 = sim_used_elem(&f->drv, 0, 0);
+	const uint8_t *first = f->drv.ram + 0x100000 + e0.id * 0x10000ull;
 	struct virtio_net_hdr_v1 h;
 	memcpy(&h, first, HDR);
 	uint32_t total = 0;
 	for (uint16_t k = 0; k < h.num_buffers; k++)
-		total += used_elem(f, 0, k).len;
+		total += sim_used_elem(&f->drv, 0, k).len;
 	assert_int_equal(h.num_buffers, (HDR + 14 + 20 + 8 + 6000 + 2047) / 2048);
 	assert_int_equal(total, HDR + 14 + 20 + 8 + 6000);
 	/* The last byte of the datagram is in the last buffer. */
-	struct vring_used_elem last = used_elem(f, 0, (uint16_t)(h.num_buffers - 1));
-	assert_int_equal(f->ram[0x100000 + last.id * 0x10000ull + last.len - 1], 'm');
+	struct vring_used_elem last = sim_used_elem(&f->drv, 0, (uint16_t)(h.num_buffers - 1));
+	assert_int_equal(f->drv.ram[0x100000 + last.id * 0x10000ull + last.len - 1], 'm');
 }
 
 /* A frame that comes while the guest has no buffers waits for them. */
@@ -303,11 +231,11 @@ static void test_receive_waits_for_buffers(void **state)
 	host_send(300, 'w');
 	struct timespec ts = {0, 200 * 1000000};
 	nanosleep(&ts, NULL);
-	assert_int_equal(*used_idx(f, 0), 0);
+	assert_int_equal(*sim_used_idx(&f->drv, 0), 0);
 	assert_true(f->dev.rx_starved);
 	post_rx(f, 2, 4096);
 	assert_true(wait_used(f, 0, 1));
-	struct vring_used_elem e = used_elem(f, 0, 0);
+	struct vring_used_elem e = sim_used_elem(&f->drv, 0, 0);
 	assert_int_equal(e.len, HDR + 14 + 20 + 8 + 300);
 	assert_false(f->dev.rx_starved);
 	/* And the tap is watched again: the next one comes straight in. */
@@ -328,9 +256,9 @@ static uint16_t ip_checksum(const uint8_t *p, size_t len)
 /* The guest sends a UDP datagram to the host (10.99.0.1:7778). */
 static void guest_send(struct fixture *f, const char *payload, uint32_t chain_len)
 {
-	uint16_t i = f->tx_next++ % QSIZE;
+	uint16_t i = f->tx_next++ % SIM_QSIZE;
 	uint64_t at = 0x400000 + i * 0x10000ull;
-	uint8_t *p = f->ram + at;
+	uint8_t *p = f->drv.ram + at;
 	size_t n = strlen(payload);
 	memset(p, 0, HDR);
 	uint8_t *eth = p + HDR, *ip = eth + 14, *udp = ip + 20;
@@ -349,9 +277,10 @@ static void guest_send(struct fixture *f, const char *payload, uint32_t chain_le
 	const uint8_t udph[8] = {0x1e, 0x61, 0x1e, 0x62, (8 + n) >> 8, (8 + n) & 0xff, 0, 0};
 	memcpy(udp, udph, 8);
 	memcpy(udp + 8, payload, n);
-	set_desc(f, 1, i, at, chain_len ? chain_len : (uint32_t)(HDR + 14 + 20 + 8 + n), 0);
-	make_available(f, 1, i);
-	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	sim_set_desc(&f->drv, 1, i, at, chain_len ? chain_len : (uint32_t)(HDR + 14 + 20 + 8 + n),
+		     0);
+	sim_make_available(&f->drv, 1, i);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 }
 
 static void test_transmit(void **state)

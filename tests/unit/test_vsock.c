@@ -22,109 +22,44 @@
 #include <cmocka.h>
 
 #include "vmm/loop.h"
+#include "tests/unit/sim_driver.h"
 #include "vmm/virtio/vsock.h"
 
 #define RAM	 (4u << 20)
-#define QSIZE	 16
 #define RX_BUF	 (4096 + sizeof(struct virtio_vsock_hdr))
 #define TX_BUF	 (65536 + sizeof(struct virtio_vsock_hdr))
 #define HDR_SIZE sizeof(struct virtio_vsock_hdr)
 
-/* Queue q's rings at 0x10000 * (q + 1); rx buffers at 0x100000, tx at
- * 0x200000. */
-static uint64_t ring_base(unsigned q)
-{
-	return 0x10000ull * (q + 1);
-}
-
 struct fixture {
-	uint8_t *ram;
+	struct sim_driver drv;
 	struct guest_memory mem;
 	struct virtio_mmio t;
 	struct vsock_device dev;
 	struct event_loop loop;
-	struct bus_device d;
 	char path[108];
 	uint16_t rx_seen; /* used entries of rx consumed */
 	uint16_t tx_next; /* next tx descriptor */
 };
 
-static void wr(struct fixture *f, uint64_t offset, uint32_t v)
-{
-	f->d.write(f->d.opaque, offset, (uint8_t *)&v, 4);
-}
-
-static uint32_t rd(struct fixture *f, uint64_t offset)
-{
-	uint32_t v;
-	f->d.read(f->d.opaque, offset, (uint8_t *)&v, 4);
-	return v;
-}
-
-static void irq(void *opaque, unsigned line)
-{
-}
-
-static uint16_t *avail_idx(struct fixture *f, unsigned q)
-{
-	return (uint16_t *)(f->ram + ring_base(q) + 0x1000 + 2);
-}
-
-static void make_available(struct fixture *f, unsigned q, uint16_t head)
-{
-	uint16_t *ring = (uint16_t *)(f->ram + ring_base(q) + 0x1000 + 4);
-	ring[*avail_idx(f, q) % QSIZE] = head;
-	__atomic_store_n(avail_idx(f, q), (uint16_t)(*avail_idx(f, q) + 1), __ATOMIC_RELEASE);
-}
-
-static volatile uint16_t *used_idx(struct fixture *f, unsigned q)
-{
-	return (volatile uint16_t *)(f->ram + ring_base(q) + 0x2000 + 2);
-}
-
-static void set_desc(struct fixture *f, unsigned q, uint16_t i, uint64_t addr, uint32_t len,
-		     uint16_t flags)
-{
-	struct vring_desc d = {.addr = addr, .len = len, .flags = flags};
-	memcpy(f->ram + ring_base(q) + 16 * i, &d, 16);
-}
-
-static void setup_queue(struct fixture *f, unsigned q)
-{
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring_base(q));
-	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)(ring_base(q) + 0x1000));
-	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(ring_base(q) + 0x2000));
-	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct error *err = NULL;
-	f->ram = calloc(1, RAM);
-	guest_memory_wrap(&f->mem, f->ram, RAM);
+	f->drv.ram = calloc(1, RAM);
+	guest_memory_wrap(&f->mem, f->drv.ram, RAM);
 	snprintf(f->path, sizeof(f->path), "/tmp/vrun-vsock-test.%d.sock", (int)getpid());
 	assert_int_equal(loop_init(&f->loop, &err), 0);
 	assert_int_equal(vsock_init(&f->dev, f->path, &err), 0);
-	virtio_mmio_init(&f->t, &virtio_vsock_ops, &f->dev, &f->mem, 0xd0000000, 5, irq, NULL);
+	virtio_mmio_init(&f->t, &virtio_vsock_ops, &f->dev, &f->mem, 0xd0000000, 5, sim_irq, NULL);
 	f->t.irq_fd = -1;
 	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
 		f->t.notify[q].fd = -1;
 	assert_int_equal(vsock_attach(&f->dev, &f->t, &f->loop, &err), 0);
-	f->d = virtio_mmio_bus_device(&f->t);
-	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VIRTIO_F_VERSION_1 */
-	wr(f, VIRTIO_MMIO_STATUS,
-	   VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
-	for (unsigned q = 0; q < 3; q++)
-		setup_queue(f, q);
-	wr(f, VIRTIO_MMIO_STATUS, rd(f, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
-	for (uint16_t i = 0; i < QSIZE; i++) {
-		set_desc(f, 0, i, 0x100000 + i * 0x2000ull, RX_BUF, VRING_DESC_F_WRITE);
-		make_available(f, 0, i);
+	f->drv.d = virtio_mmio_bus_device(&f->t);
+	sim_start(&f->drv, 0, 3);
+	for (uint16_t i = 0; i < SIM_QSIZE; i++) {
+		sim_set_desc(&f->drv, 0, i, 0x100000 + i * 0x2000ull, RX_BUF, VRING_DESC_F_WRITE);
+		sim_make_available(&f->drv, 0, i);
 	}
 	assert_int_equal(loop_start(&f->loop, &err), 0);
 	*state = f;
@@ -138,7 +73,7 @@ static int teardown(void **state)
 	vsock_destroy(&f->dev);
 	loop_destroy(&f->loop);
 	virtio_mmio_destroy(&f->t);
-	free(f->ram);
+	free(f->drv.ram);
 	free(f);
 	return 0;
 }
@@ -147,7 +82,7 @@ static int teardown(void **state)
 static void guest_send(struct fixture *f, uint16_t op, uint32_t src_port, uint32_t dst_port,
 		       const void *data, uint32_t len, uint64_t src_cid, uint32_t buf_alloc)
 {
-	uint16_t i = f->tx_next++ % QSIZE;
+	uint16_t i = f->tx_next++ % SIM_QSIZE;
 	uint64_t buf = 0x200000 + i * 0x20000ull;
 	struct virtio_vsock_hdr h = {
 		.src_cid = src_cid,
@@ -159,12 +94,12 @@ static void guest_send(struct fixture *f, uint16_t op, uint32_t src_port, uint32
 		.op = op,
 		.buf_alloc = buf_alloc,
 	};
-	memcpy(f->ram + buf, &h, sizeof(h));
+	memcpy(f->drv.ram + buf, &h, sizeof(h));
 	if (len > 0)
-		memcpy(f->ram + buf + sizeof(h), data, len);
-	set_desc(f, 1, i, buf, (uint32_t)(sizeof(h) + len), 0);
-	make_available(f, 1, i);
-	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+		memcpy(f->drv.ram + buf + sizeof(h), data, len);
+	sim_set_desc(&f->drv, 1, i, buf, (uint32_t)(sizeof(h) + len), 0);
+	sim_make_available(&f->drv, 1, i);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 }
 
 static void send_op(struct fixture *f, uint16_t op, uint32_t src, uint32_t dst)
@@ -177,21 +112,20 @@ static void send_op(struct fixture *f, uint16_t op, uint32_t src, uint32_t dst)
 static struct virtio_vsock_hdr guest_receive(struct fixture *f, uint8_t *data)
 {
 	struct timespec ts = {0, 1000000};
-	for (int waited = 0; *used_idx(f, 0) == f->rx_seen; waited++) {
+	for (int waited = 0; *sim_used_idx(&f->drv, 0) == f->rx_seen; waited++) {
 		assert_true(waited < 5000);
 		nanosleep(&ts, NULL);
-		wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* as a driver refilling would */
+		sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* as a driver refilling would */
 	}
-	struct vring_used_elem e;
-	memcpy(&e, f->ram + ring_base(0) + 0x2000 + 4 + 8 * (f->rx_seen % QSIZE), sizeof(e));
+	struct vring_used_elem e = sim_used_elem(&f->drv, 0, f->rx_seen);
 	f->rx_seen++;
 	struct virtio_vsock_hdr h;
 	uint64_t buf = 0x100000 + e.id * 0x2000ull;
-	memcpy(&h, f->ram + buf, sizeof(h));
+	memcpy(&h, f->drv.ram + buf, sizeof(h));
 	assert_true(e.len == sizeof(h) + h.len);
 	if (data != NULL)
-		memcpy(data, f->ram + buf + sizeof(h), h.len);
-	make_available(f, 0, (uint16_t)e.id);
+		memcpy(data, f->drv.ram + buf + sizeof(h), h.len);
+	sim_make_available(&f->drv, 0, (uint16_t)e.id);
 	return h;
 }
 
@@ -312,10 +246,10 @@ static void test_hostile_packets(void **state)
 	/* Packets claiming another cid, or more payload than they carry, or
 	 * shorter than a header: dropped, and the device goes on. */
 	guest_send(f, VIRTIO_VSOCK_OP_REQUEST, 6001, 4242, NULL, 0, 99, 65536);
-	uint16_t i = f->tx_next++ % QSIZE;
-	set_desc(f, 1, i, 0x200000 + i * 0x20000ull, 10, 0);
-	make_available(f, 1, i);
-	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	uint16_t i = f->tx_next++ % SIM_QSIZE;
+	sim_set_desc(&f->drv, 1, i, 0x200000 + i * 0x20000ull, 10, 0);
+	sim_make_available(&f->drv, 1, i);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	struct virtio_vsock_hdr lie = {.src_cid = VSOCK_GUEST_CID,
 				       .dst_cid = VSOCK_HOST_CID,
 				       .src_port = 6002,
@@ -323,15 +257,15 @@ static void test_hostile_packets(void **state)
 				       .len = 1u << 30,
 				       .type = VIRTIO_VSOCK_TYPE_STREAM,
 				       .op = VIRTIO_VSOCK_OP_RW};
-	i = f->tx_next++ % QSIZE;
-	memcpy(f->ram + 0x200000 + i * 0x20000ull, &lie, sizeof(lie));
-	set_desc(f, 1, i, 0x200000 + i * 0x20000ull, sizeof(lie), 0);
-	make_available(f, 1, i);
-	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	i = f->tx_next++ % SIM_QSIZE;
+	memcpy(f->drv.ram + 0x200000 + i * 0x20000ull, &lie, sizeof(lie));
+	sim_set_desc(&f->drv, 1, i, 0x200000 + i * 0x20000ull, sizeof(lie), 0);
+	sim_make_available(&f->drv, 1, i);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	h = guest_receive(f, NULL);
 	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RST); /* for the lying RW */
 	assert_int_equal(h.dst_port, 6002);
-	assert_int_equal(*used_idx(f, 1), f->tx_next); /* every tx chain returned */
+	assert_int_equal(*sim_used_idx(&f->drv, 1), f->tx_next); /* every tx chain returned */
 	/* And a normal connection still works. */
 	uint32_t port;
 	int fd = open_stream(f, &port);
