@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/xalloc.h"
 #include "oci-spec/schema_table.h"
 
 /* Shared by mounts, linux.uidMappings and linux.gidMappings. */
@@ -408,4 +409,19 @@ bool oci_has_namespace(const struct oci_config *config, const char *type)
 		if (strcmp(config->linux_->namespaces.items[i].type, type) == 0)
 			return true;
 	return false;
+}
+
+void oci_strings_push(struct oci_strings *list, const char *value)
+{
+	list->items = xrealloc(list->items, (list->len + 2) * sizeof(char *));
+	list->items[list->len++] = xstrdup(value);
+	list->items[list->len] = NULL;
+}
+
+void oci_strings_clear(struct oci_strings *list)
+{
+	for (size_t i = 0; i < list->len; i++)
+		free(list->items[i]);
+	free(list->items);
+	*list = (struct oci_strings){0};
 }

@@ -319,6 +319,11 @@ int oci_config_validate(const struct oci_config *config, struct error **err);
 /* The config as JSON, two-space indented, newline-terminated. */
 char *oci_config_to_json(const struct oci_config *config);
 
+/* Appends a copy of `value`, keeping the list NULL-terminated. */
+void oci_strings_push(struct oci_strings *list, const char *value);
+/* Frees the strings and empties the list. */
+void oci_strings_clear(struct oci_strings *list);
+
 /* The path of the namespace of `type` ("network") config.json joins;
  * NULL when it makes a new one or has none. */
 const char *oci_namespace_path(const struct oci_config *config, const char *type);

@@ -65,13 +65,9 @@ static void strings_remove(struct oci_strings *list, const char *value)
 
 static void set_strings(struct oci_strings *list, const char *const *values, size_t n)
 {
-	for (size_t i = 0; i < list->len; i++)
-		free(list->items[i]);
-	free(list->items);
-	list->items = xcalloc(n + 1, sizeof(char *));
+	oci_strings_clear(list);
 	for (size_t i = 0; i < n; i++)
-		list->items[i] = xstrdup(values[i]);
-	list->len = n;
+		oci_strings_push(list, values[i]);
 }
 
 /* runc's rootless changes: a user namespace mapping the caller to root, no

@@ -19,21 +19,6 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_GROUPS   64
 
-static void strings_clear(struct oci_strings *s)
-{
-	for (size_t i = 0; i < s->len; i++)
-		free(s->items[i]);
-	free(s->items);
-	*s = (struct oci_strings){0};
-}
-
-static void strings_push(struct oci_strings *s, const char *value)
-{
-	s->items = xrealloc(s->items, (s->len + 2) * sizeof(char *));
-	s->items[s->len++] = xstrdup(value);
-	s->items[s->len] = NULL;
-}
-
 static void annotate(struct oci_strmap *m, const char *key, const char *value)
 {
 	if (value == NULL || value[0] == '\0')
@@ -110,20 +95,20 @@ char *image_runtime_config(const struct image *img, int root, char *const *cmd, 
 	struct oci_process *p = c.process;
 	p->terminal = false;
 	c.root->readonly = false;
-	strings_clear(&p->args);
+	oci_strings_clear(&p->args);
 	for (size_t i = 0; i < rc->entrypoint.len; i++)
-		strings_push(&p->args, rc->entrypoint.items[i]);
+		oci_strings_push(&p->args, rc->entrypoint.items[i]);
 	bool override = cmd != NULL && ncmd > 0;
 	for (size_t i = 0; i < (override ? ncmd : rc->cmd.len); i++)
-		strings_push(&p->args, override ? cmd[i] : rc->cmd.items[i]);
+		oci_strings_push(&p->args, override ? cmd[i] : rc->cmd.items[i]);
 	bool has_path = false;
-	strings_clear(&p->env);
+	oci_strings_clear(&p->env);
 	for (size_t i = 0; i < rc->env.len; i++) {
-		strings_push(&p->env, rc->env.items[i]);
+		oci_strings_push(&p->env, rc->env.items[i]);
 		has_path |= strncmp(rc->env.items[i], "PATH=", 5) == 0;
 	}
 	if (!has_path)
-		strings_push(&p->env, DEFAULT_PATH);
+		oci_strings_push(&p->env, DEFAULT_PATH);
 	if (rc->working_dir != NULL && rc->working_dir[0] != '\0') {
 		free(p->cwd);
 		p->cwd = xstrdup(rc->working_dir);

@@ -105,13 +105,6 @@ static int parse_options(int argc, char **argv, struct exec_options *o, struct e
 	return 0;
 }
 
-static void strings_push(struct oci_strings *s, const char *value)
-{
-	s->items = xrealloc(s->items, (s->len + 2) * sizeof(char *));
-	s->items[s->len++] = xstrdup(value);
-	s->items[s->len] = NULL;
-}
-
 /* NAME=VALUE replaces NAME's entry, or is added. */
 static void env_set(struct oci_strings *env, const char *entry)
 {
@@ -123,7 +116,7 @@ static void env_set(struct oci_strings *env, const char *entry)
 			return;
 		}
 	}
-	strings_push(env, entry);
+	oci_strings_push(env, entry);
 }
 
 /* The rootfs's /etc/passwd or /etc/group. */
@@ -226,7 +219,7 @@ static int build_process(struct container *c, const struct exec_options *o, int 
 		free(p->args.items[i]);
 	p->args.len = 0;
 	for (int i = optind + 1; i < argc; i++)
-		strings_push(&p->args, argv[i]);
+		oci_strings_push(&p->args, argv[i]);
 	for (size_t i = 0; i < o->nr_env; i++)
 		env_set(&p->env, o->env[i]);
 	if (o->cwd != NULL) {
