@@ -91,9 +91,9 @@ int net_tap_redirect(const struct net_iface *iface, int *fd, struct error **err)
  * error. */
 int net_unredirect(const char *iface, struct error **err);
 
-/* After the VMM: what it may have left in the network namespace at
- * `path` when it could not clean up (killed): the ingress qdisc of each
- * of the container's interfaces (vrun's, by net_tap_redirect).  A
+/* Takes vrun's redirects off the container's interfaces in the network
+ * namespace at `path`: the ingress qdisc net_tap_redirect put on each.
+ * The VMM calls it as it ends, `delete` after a VMM that was killed.  A
  * namespace that is gone already is fine. */
 void net_release(const char *path);
 

@@ -11,6 +11,8 @@
 
 #include "agent/protocol.h"
 #include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "netns/net.h"
 
 /* The `OK <port>` line, read a byte at a time so no stream data is taken. */
 static int read_ok_line(int fd, const char *path, struct error **err)
@@ -94,4 +96,15 @@ int agent_request_answer(int fd, uint32_t type, const void *payload, size_t len,
 			 size_t *answer_len, struct error **err)
 {
 	return request(fd, type, payload, len, NULL, answer, answer_len, err);
+}
+
+int agent_send_network(int fd, const struct net_iface *ifaces, size_t n, int *exit_code,
+		       struct error **err)
+{
+	uint32_t count = (uint32_t)n;
+	size_t size = sizeof(count) + n * sizeof(struct net_iface);
+	cleanup_free char *payload = xcalloc(1, size);
+	memcpy(payload, &count, sizeof(count));
+	memcpy(payload + sizeof(count), ifaces, n * sizeof(struct net_iface));
+	return agent_request(fd, AGENT_NETWORK, payload, size, exit_code, err);
 }

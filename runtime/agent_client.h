@@ -20,6 +20,12 @@ int agent_connect(const char *state_dir, struct error **err);
 int agent_request(int fd, uint32_t type, const void *payload, size_t len, int *exit_code,
 		  struct error **err);
 
+struct net_iface;
+/* NETWORK: the guest's interfaces as the host found them (netns/net.h),
+ * a count and the array; the agent answers once they are configured. */
+int agent_send_network(int fd, const struct net_iface *ifaces, size_t n, int *exit_code,
+		       struct error **err);
+
 /* The same, keeping an OK's payload (NUL-terminated, caller frees). */
 int agent_request_answer(int fd, uint32_t type, const void *payload, size_t len, char **answer,
 			 size_t *answer_len, struct error **err);

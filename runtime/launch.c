@@ -333,12 +333,8 @@ static int late_network(struct container *c, int agent_fd, struct error **err)
 			    net.ifaces[0].name);
 	const uint8_t late_mac[6] = LATE_NIC_MAC;
 	memcpy(net.ifaces[0].guest_mac, late_mac, 6);
-	uint32_t one = 1;
-	char payload[sizeof(one) + sizeof(struct net_iface)];
-	memcpy(payload, &one, sizeof(one));
-	memcpy(payload + sizeof(one), &net.ifaces[0], sizeof(struct net_iface));
 	log_debug("network: %s, made after create, goes to the guest", net.ifaces[0].name);
-	return agent_request(agent_fd, AGENT_NETWORK, payload, sizeof(payload), NULL, err);
+	return agent_send_network(agent_fd, net.ifaces, 1, NULL, err);
 }
 
 int start_container(struct container *c, const char *root, struct error **err)

@@ -284,17 +284,8 @@ static int setup_network(struct supervisor *s, struct error **err)
 
 static void teardown_network(struct supervisor *s)
 {
-	int old;
-	struct error *err = NULL;
-	if (s->netns == NULL || s->net.n == 0)
-		return;
-	if (net_enter(s->netns, &old, &err) < 0) {
-		log_warning("%s", err->msg);
-		error_release(&err);
-		return;
-	}
-	undo_redirects(s, s->net.n);
-	net_leave(old);
+	if (s->netns != NULL && s->net.n > 0)
+		net_release(s->netns);
 	s->net.n = 0;
 }
 
@@ -481,16 +472,10 @@ static int create_container(struct supervisor *s, struct error **err)
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
-	if (s->net.n > 0) {
-		/* The guest's interfaces first: the process starts networked. */
-		uint32_t n = (uint32_t)s->net.n;
-		size_t size = sizeof(n) + n * sizeof(struct net_iface);
-		cleanup_free char *net = xcalloc(1, size);
-		memcpy(net, &n, sizeof(n));
-		memcpy(net + sizeof(n), s->net.ifaces, n * sizeof(struct net_iface));
-		if (agent_request(s->agent_fd, AGENT_NETWORK, net, size, &code, err) < 0)
-			return code;
-	}
+	/* The guest's interfaces first: the process starts networked. */
+	if (s->net.n > 0 &&
+	    agent_send_network(s->agent_fd, s->net.ifaces, s->net.n, &code, err) < 0)
+		return code;
 	/* id NUL bundle NUL config.json: the guest's hooks get them in their
 	 * state. */
 	size_t id_len = strlen(s->c->id) + 1, bundle_len = strlen(s->c->bundle) + 1;
