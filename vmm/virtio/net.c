@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include <stdlib.h>
@@ -135,7 +136,7 @@ static void receive(struct net_device *dev)
 	struct virtq *q = &t->queues[RX_QUEUE];
 	bool pushed = false, broken = false;
 	pthread_mutex_lock(&t->lock);
-	if (!dev->offloads_set && (t->status & 4 /* DRIVER_OK */))
+	if (!dev->offloads_set && (t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		set_offloads(dev);
 	while (q->ready) {
 		if (dev->frame_len == 0) {
