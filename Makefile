@@ -73,6 +73,11 @@ $(BUILD)/tests/mklayer: tests/tools/mklayer.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -larchive
 
+# Static: it runs inside the benchmark's busybox rootfs too.
+$(BUILD)/tests/tcprr: tests/tools/tcprr.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<

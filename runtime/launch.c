@@ -24,6 +24,7 @@
 #include "runtime/guest.h"
 #include "runtime/hooks.h"
 #include "runtime/supervisor.h"
+#include "runtime/vm_shape.h"
 
 #define LOG_TAIL 1500
 
@@ -33,22 +34,6 @@ static char *state_dir(const char *root, const char *id)
 	if (asprintf(&dir, "%s/%s", root, id) < 0)
 		abort();
 	return dir;
-}
-
-/* The end of vmm.log, for errors where the guest itself went wrong. */
-static void log_tail(const char *dir, char *out, size_t size)
-{
-	char path[PATH_MAX];
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", dir, VMM_LOG);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
-	ssize_t n = pread(fd, out, size - 1, from);
-	close(fd);
-	out[n > 0 ? n : 0] = '\0';
 }
 
 /* The VMM's word: "R", or "E<code>:<message>", or nothing if it died. */
@@ -71,7 +56,7 @@ static int wait_created(int sync, pid_t pid, const char *dir, int *exit_code, st
 		return error_set_kind(err, errnum, "%s", msg + skip);
 	}
 	char tail[LOG_TAIL];
-	log_tail(dir, tail, sizeof(tail));
+	vmm_log_tail(dir, tail, sizeof(tail));
 	return error_set_kind(err, EIO, "the VMM exited before the container was created%s%s",
 			      tail[0] ? "; the end of its log:\n" : "", tail);
 }
@@ -153,7 +138,11 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		oci_config_release(&config);
 		return error_set(err, errno, "bundle %s", o->bundle);
 	}
-	if (guest_image_prepare(ctx->root, NULL, &guest, err) < 0) {
+	struct vm_shape shape;
+	long host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (vm_shape_from_config(&config, host_cpus > 0 ? (unsigned)host_cpus : 0, &shape, err) <
+		    0 ||
+	    guest_image_prepare(ctx->root, shape.kernel, &guest, err) < 0) {
 		oci_config_release(&config);
 		return -1;
 	}
@@ -170,6 +159,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.config_text = text,
 		.config_len = len,
 		.guest = &guest,
+		.shape = &shape,
 		.console_socket = o->console_socket,
 		.sync_fd = sync[1],
 	};
@@ -289,7 +279,7 @@ int launch_container(struct vrun_context *ctx, const struct launch_options *o, s
 	if (log_debug_enabled()) {
 		cleanup_free char *dir = state_dir(ctx->root, o->id);
 		char tail[LOG_TAIL * 4];
-		log_tail(dir, tail, sizeof(tail));
+		vmm_log_tail(dir, tail, sizeof(tail));
 		log_debug("create %s failed; the end of %s/%s:\n%s", o->id, dir, VMM_LOG, tail);
 	}
 	struct error *ignored = NULL;

@@ -282,6 +282,21 @@ static int setup_network(struct supervisor *s, struct error **err)
 	return 0;
 }
 
+void vmm_log_tail(const char *state_dir, char *out, size_t size)
+{
+	char path[PATH_MAX];
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", state_dir, VMM_LOG);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
+	ssize_t n = pread(fd, out, size - 1, from);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
 static void teardown_network(struct supervisor *s)
 {
 	if (s->netns != NULL && s->net.n > 0)
@@ -301,12 +316,17 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
 	char vsock_path[4096];
 	snprintf(vsock_path, sizeof(vsock_path), "%s/%s", s->c->state_dir, VSOCK_SOCKET);
+	const struct vm_shape *shape = s->c->shape;
+	const char *base = log_debug_enabled() ? GUEST_CMDLINE_DEBUG : GUEST_CMDLINE_QUIET;
+	char cmdline[256 + VM_SHAPE_CMDLINE_MAX];
+	snprintf(cmdline, sizeof(cmdline), "%s%s%s", base, shape->cmdline_extra ? " " : "",
+		 shape->cmdline_extra ? shape->cmdline_extra : "");
 	struct vm_config vc = {
-		.memory = VM_DEFAULT_MEMORY,
-		.vcpus = 1,
+		.memory = shape->memory,
+		.vcpus = shape->vcpus,
 		.kernel = s->c->guest->kernel.path,
 		.initrd = s->c->guest->initramfs,
-		.cmdline = log_debug_enabled() ? GUEST_CMDLINE_DEBUG : GUEST_CMDLINE_QUIET,
+		.cmdline = cmdline,
 		.serial_fd = s->serial_fd,
 		.vsock_path = vsock_path,
 		.shares = {{"rootfs", rootfs, config->root != NULL && config->root->readonly},
@@ -517,9 +537,15 @@ int supervisor_run(const struct supervisor_config *c)
 	int status = supervise(&s);
 	if (status >= 0)
 		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);
-	else
-		log_warning("container %s: the VM ended before the container process (see %s/%s)",
-			    c->id, c->state_dir, VMM_LOG);
+	else {
+		/* The console's end says why (a panic, say); `run` and
+		 * `delete` remove vmm.log with the container. */
+		char tail[1024];
+		vmm_log_tail(c->state_dir, tail, sizeof(tail));
+		log_warning("container %s: the VM ended before the container process; the end of "
+			    "its console (%s/%s):\n%s",
+			    c->id, c->state_dir, VMM_LOG, tail);
+	}
 	shut_down(&s);
 	return status >= 0 ? status : STATUS_VM_FAILURE;
 }

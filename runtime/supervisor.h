@@ -12,6 +12,7 @@
 
 #include "oci-spec/config.h"
 #include "runtime/guest.h"
+#include "runtime/vm_shape.h"
 
 #define VMM_LOG	       "vmm.log"
 #define BIND_SHARE_DIR "mounts"
@@ -19,7 +20,6 @@
  * rootfs, the read-only lower layer of the container's overlay rootfs
  * (its own layer is BUNDLE/upper). */
 #define ROOTFS_LOWER_ANNOTATION "io.vrun.rootfs.lowerdir"
-#define VM_DEFAULT_MEMORY	(256ull << 20)
 
 struct supervisor_config {
 	const char *id;
@@ -29,9 +29,14 @@ struct supervisor_config {
 	const char *config_text; /* config.json as read, for the agent */
 	size_t config_len;
 	const struct guest_image *guest;
+	const struct vm_shape *shape;
 	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
 	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
 };
+
+/* The last size-1 bytes of <state_dir>/vmm.log (the guest's console), for
+ * errors where the guest itself went wrong; "" when there is none. */
+void vmm_log_tail(const char *state_dir, char *out, size_t size);
 
 /* Runs the VMM; returns the status the VMM process exits with. */
 int supervisor_run(const struct supervisor_config *c);

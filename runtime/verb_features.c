@@ -6,13 +6,19 @@
 #include "common/cleanup.h"
 #include "oci-spec/features.h"
 #include "runtime/cli.h"
+#include "runtime/vm_shape.h"
 
 int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err)
 {
 	struct oci_strmap_entry annotations[] = {
 		{"io.vrun.version", (char *)vrun_version()},
 		{"io.vrun.commit", (char *)vrun_commit()},
+		/* The config annotations that shape the microVM (vm_shape.h). */
+		{"io.vrun.vm.annotations", ANNOTATION_KERNEL
+		 "," ANNOTATION_CMDLINE "," ANNOTATION_MEMORY_MIB "," ANNOTATION_VCPUS},
 	};
+	static const char *const unsafe[] = {ANNOTATION_KERNEL, ANNOTATION_CMDLINE};
+	static const struct name_list unsafe_list = {unsafe, 2};
 	struct oci_features features = {
 		.oci_version_min = "1.0.0",
 		.oci_version_max = "1.2.0",
@@ -24,6 +30,9 @@ int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error *
 		 * not implemented yet: reported as such. */
 		.seccomp_enabled = false,
 		.annotations = {annotations, sizeof(annotations) / sizeof(annotations[0])},
+		/* They pick what the host boots: a caller passing annotations
+		 * through from users should filter these. */
+		.unsafe_annotations = &unsafe_list,
 	};
 	int opt;
 

@@ -308,6 +308,25 @@ run timeout 120 $vrun --root "$croot" --debug run --bundle "$bundles/nonet2" non
 expect "no network namespace at all: loopback only in the guest, and --debug says so" 0 '^lo$' \
 	'no network namespace path in config.json: the guest has loopback only'
 
+# The VM's shape: memory from the memory limit (less vrun's 16 MiB), vCPUs
+# from the CPU quota (at most the host's), kernel arguments from an
+# annotation.
+edit='.linux.resources = {memory: {limit: 402653184}, cpu: {quota: 200000, period: 100000}}
+	| .annotations = {"io.vrun.kernel_cmdline": "vrun.test=shape"}'
+bundle shape sh -c 'grep MemTotal /proc/meminfo; echo "cpus $(grep -c ^processor /proc/cpuinfo)"; cat /proc/cmdline'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/shape" shape
+expect "a container with a 384 MiB limit and 2 CPUs of quota" 0 "vrun.test=shape" ""
+check "... has a guest of 368 MiB (less what the kernel keeps)" \
+	bash -c 'kb=$(awk "/MemTotal/ {print \$2}" <<<"$1"); ((kb > 300 * 1024 && kb <= 368 * 1024))' _ "$out"
+want_cpus=$(($(nproc) < 2 ? $(nproc) : 2))
+check "... and $want_cpus vCPUs" grep -qx "cpus $want_cpus" <<<"$out"
+edit='.linux.resources = {memory: {limit: 33554432}}'
+bundle tiny true
+run timeout 120 $vrun --root "$croot" create --bundle "$bundles/tiny" tiny
+expect "a memory limit too small for a VM is refused at create" 1 "" \
+	'memory.limit: 33554432 bytes is too small for a microVM: at least 80 MiB'
+check "... and leaves nothing behind" test ! -e "$croot/tiny"
+
 # run --image: the image unpacked once into the cache, each container
 # writing to a layer of its own over it.
 . tests/lib/oci-image.sh

@@ -28,7 +28,7 @@ struct net_device {
 	bool rx_starved;   /* a frame waits for receive buffers */
 	uint8_t *frame;	   /* the frame read from the tap, header first */
 	uint32_t frame_len;
-	uint8_t *tx_frame; /* a frame from the guest on its way to the tap */
+	struct iovec tx_iov[VIRTQ_MAX_CHAIN]; /* a guest frame's buffers, for the tap */
 	/* Scratch for the queues (guarded by the transport's lock). */
 	struct virtq_chain rx_chain, rx_first, tx_chain;
 	uint64_t tx_dropped, rx_dropped;

@@ -241,3 +241,18 @@ uint64_t virtq_chain_write(const struct virtq *q, const struct virtq_chain *c, c
 {
 	return chain_copy(q, c, true, (uint8_t *)src, len);
 }
+
+unsigned virtq_chain_iov(const struct virtq *q, const struct virtq_chain *c, bool writable,
+			 struct iovec *iov)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->count; i++) {
+		const struct virtq_buf *b = &c->bufs[i];
+		if (b->writable != writable || b->len == 0)
+			continue;
+		iov[n].iov_base = guest_memory_ptr(q->mem, b->addr, b->len);
+		iov[n].iov_len = b->len;
+		n++;
+	}
+	return n;
+}

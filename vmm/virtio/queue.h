@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "common/error.h"
 #include "vmm/memory.h"
@@ -69,5 +70,11 @@ uint64_t virtq_chain_read(const struct virtq *q, const struct virtq_chain *c, vo
 			  uint64_t len);
 uint64_t virtq_chain_write(const struct virtq *q, const struct virtq_chain *c, const void *src,
 			   uint64_t len);
+
+/* The chain's buffers the device reads (writable false) or writes
+ * (writable true) as host iovecs, for readv/writev straight to or from
+ * guest memory; returns how many (at most VIRTQ_MAX_CHAIN). */
+unsigned virtq_chain_iov(const struct virtq *q, const struct virtq_chain *c, bool writable,
+			 struct iovec *iov);
 
 #endif
