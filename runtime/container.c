@@ -10,6 +10,7 @@
 #include "common/proc.h"
 #include "common/xalloc.h"
 #include "netns/net.h"
+#include "runtime/cgroup.h"
 #include "oci-spec/config.h"
 #include "runtime/hooks.h"
 
@@ -54,14 +55,14 @@ int container_kill_vmm(struct container *c, struct error **err)
 	return 0;
 }
 
-/* poststop hooks run once the container is gone; a failure is a warning
- * (runtime-spec runtime.md, delete). */
-/* Once the VMM is gone: what a killed one could not undo in the network
- * namespace, then the poststop hooks. */
+/* Once the VMM is gone: its cgroup, what a killed one could not undo in
+ * the network namespace, then the poststop hooks (a failing one is a
+ * warning: runtime-spec runtime.md, delete). */
 static void after_vmm(struct container *c)
 {
 	struct oci_config config;
 	struct error *err = NULL;
+	cgroup_release(c->dirfd);
 	if (c->record.state.bundle == NULL ||
 	    oci_config_load(c->record.state.bundle, &config, &err) < 0) {
 		error_release(&err);

@@ -20,6 +20,7 @@
 #include "netns/net.h"
 #include "oci-spec/config.h"
 #include "runtime/agent_client.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/guest.h"
 #include "runtime/hooks.h"
@@ -140,7 +141,13 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	}
 	struct vm_shape shape;
 	long host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (vm_shape_from_config(&config, host_cpus > 0 ? (unsigned)host_cpus : 0, &shape, err) <
+	char cgroup[PATH_MAX], self[PATH_MAX];
+	bool systemd = ctx->systemd_cgroup ||
+		       (ctx->cgroup_manager != NULL && strcmp(ctx->cgroup_manager, "systemd") == 0);
+	cgroup_self(self, sizeof(self));
+	if (cgroup_resolve(config.linux_ != NULL ? config.linux_->cgroups_path : NULL, systemd,
+			   self, cgroup, sizeof(cgroup), err) < 0 ||
+	    vm_shape_from_config(&config, host_cpus > 0 ? (unsigned)host_cpus : 0, &shape, err) <
 		    0 ||
 	    guest_image_prepare(ctx->root, shape.kernel, &guest, err) < 0) {
 		oci_config_release(&config);
@@ -160,6 +167,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.config_len = len,
 		.guest = &guest,
 		.shape = &shape,
+		.cgroup = cgroup,
 		.console_socket = o->console_socket,
 		.sync_fd = sync[1],
 	};
@@ -283,6 +291,7 @@ int launch_container(struct vrun_context *ctx, const struct launch_options *o, s
 		log_debug("create %s failed; the end of %s/%s:\n%s", o->id, dir, VMM_LOG, tail);
 	}
 	struct error *ignored = NULL;
+	cgroup_release(c->dirfd);
 	container_remove_dir(c, &ignored);
 	error_release(&ignored);
 	return -1;

@@ -27,6 +27,7 @@
 #include "common/xalloc.h"
 #include "netns/net.h"
 #include "runtime/agent_client.h"
+#include "runtime/cgroup.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
 #include "vmm/vm.h"
@@ -481,6 +482,22 @@ static void shut_down(struct supervisor *s)
 	}
 }
 
+/* Before anything is allocated or started: all the VM's memory and
+ * threads are the cgroup's. */
+static int place_in_cgroup(const struct supervisor_config *c, struct error **err)
+{
+	if (c->cgroup == NULL || c->cgroup[0] == '\0')
+		return 0;
+	int dirfd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_set(err, errno, "%s", c->state_dir);
+	const struct oci_resources *r =
+		c->config->linux_ != NULL ? c->config->linux_->resources : NULL;
+	int ret = cgroup_place_self(c->cgroup, r, dirfd, err);
+	close(dirfd);
+	return ret;
+}
+
 static int create_container(struct supervisor *s, struct error **err)
 {
 	bool bind_share;
@@ -526,7 +543,7 @@ int supervisor_run(const struct supervisor_config *c)
 		report_parent(&s, 1, "signalfd or eventfd failed");
 		return 1;
 	}
-	int code = create_container(&s, &err);
+	int code = place_in_cgroup(c, &err) < 0 ? 1 : create_container(&s, &err);
 	if (code != 0) {
 		report_parent(&s, code, err != NULL ? err->msg : "create failed");
 		error_release(&err);

@@ -30,6 +30,7 @@ struct supervisor_config {
 	size_t config_len;
 	const struct guest_image *guest;
 	const struct vm_shape *shape;
+	const char *cgroup;	    /* from the cgroup root (cgroup.h); "" or NULL: none */
 	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
 	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
 };

@@ -1,4 +1,4 @@
-/* The shape of a container's microVM (DESIGN.md "Resources"): guest
+/* The shape of a container's microVM (README.md "Resources"): guest
  * memory, vCPUs, kernel and extra kernel arguments, from config.json.
  *
  *  - memory: linux.resources.memory.limit minus VM_SHAPE_OVERHEAD (what

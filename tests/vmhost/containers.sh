@@ -311,8 +311,13 @@ expect "no network namespace at all: loopback only in the guest, and --debug say
 # The VM's shape: memory from the memory limit (less vrun's 16 MiB), vCPUs
 # from the CPU quota (at most the host's), kernel arguments from an
 # annotation.
+# Its cgroup: the VMM in cgroupsPath with the limits, seen by a
+# createRuntime hook (on the host, the VMM's pid in its state); gone after.
 edit='.linux.resources = {memory: {limit: 402653184}, cpu: {quota: 200000, period: 100000}}
-	| .annotations = {"io.vrun.kernel_cmdline": "vrun.test=shape"}'
+	| .linux.cgroupsPath = "/vrun-test/shape"
+	| .annotations = {"io.vrun.kernel_cmdline": "vrun.test=shape"}
+	| .hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c",
+		"p=$(jq -r .pid); { cat /proc/$p/cgroup; cat /sys/fs/cgroup/vrun-test/shape/memory.max /sys/fs/cgroup/vrun-test/shape/cpu.max; } >'"$scratch"'/cgroup"]}]}'
 bundle shape sh -c 'grep MemTotal /proc/meminfo; echo "cpus $(grep -c ^processor /proc/cpuinfo)"; cat /proc/cmdline'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/shape" shape
 expect "a container with a 384 MiB limit and 2 CPUs of quota" 0 "vrun.test=shape" ""
@@ -320,6 +325,10 @@ check "... has a guest of 368 MiB (less what the kernel keeps)" \
 	bash -c 'kb=$(awk "/MemTotal/ {print \$2}" <<<"$1"); ((kb > 300 * 1024 && kb <= 368 * 1024))' _ "$out"
 want_cpus=$(($(nproc) < 2 ? $(nproc) : 2))
 check "... and $want_cpus vCPUs" grep -qx "cpus $want_cpus" <<<"$out"
+check "... its VMM in cgroupsPath, limited to 384 MiB and 2 CPUs" \
+	bash -c 'printf "0::/vrun-test/shape\n402653184\n200000 100000\n" | diff - "$1"' _ "$scratch/cgroup"
+check "... and the cgroup is removed with the container" test ! -e /sys/fs/cgroup/vrun-test/shape
+rmdir /sys/fs/cgroup/vrun-test
 edit='.linux.resources = {memory: {limit: 33554432}}'
 bundle tiny true
 run timeout 120 $vrun --root "$croot" create --bundle "$bundles/tiny" tiny
