@@ -331,6 +331,23 @@ void oci_mount_release(struct oci_mount *mount)
 	schema_release(&mount_schema, mount);
 }
 
+int oci_resources_parse(const char *text, size_t len, const char *name,
+			struct oci_resources *resources, struct error **err)
+{
+	memset(resources, 0, sizeof(*resources));
+	if (strlen(text) != len)
+		return error_set(err, 0, "%s: invalid JSON: contains a NUL byte", name);
+	if (schema_parse_text(&resources_schema, text, resources, err) < 0)
+		return error_wrap(err, "%s", name);
+	return 0;
+}
+
+void oci_resources_release(struct oci_resources *resources)
+{
+	schema_release(&resources_schema, resources);
+	memset(resources, 0, sizeof(*resources));
+}
+
 void oci_resources_free(struct oci_resources *resources)
 {
 	if (resources == NULL)

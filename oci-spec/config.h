@@ -342,6 +342,11 @@ void oci_process_release(struct oci_process *p);
 /* A bind mount: type "bind", or a "bind"/"rbind" option. */
 bool oci_mount_is_bind(const struct oci_mount *mount);
 void oci_resources_free(struct oci_resources *resources);
+/* A LinuxResources object alone (what `update --resources` reads); name
+ * is how errors call it.  Release with oci_resources_release. */
+int oci_resources_parse(const char *text, size_t len, const char *name,
+			struct oci_resources *resources, struct error **err);
+void oci_resources_release(struct oci_resources *resources);
 
 /* Lookups used by the runtime. */
 const char *oci_strmap_get(const struct oci_strmap *map, const char *key);

@@ -320,6 +320,34 @@ int cgroup_place_self(const char *path, const struct oci_resources *r, int state
 	return fs_write_file_atomic(state_dirfd, CGROUP_FILE, path, strlen(path), 0600, err);
 }
 
+int cgroup_update(int state_dirfd, const char *id, const struct oci_resources *r,
+		  struct error **err)
+{
+	cleanup_free char *path = NULL;
+	if (fs_read_file_at(state_dirfd, CGROUP_FILE, CGROUP_FILE, 4096, &path, NULL, err) < 0) {
+		if ((*err)->errnum != ENOENT)
+			return -1;
+		error_release(err);
+		return error_set_kind(err, ENOENT,
+				      "container %s has no cgroup of its own (no linux.cgroupsPath "
+				      "at create, or no cgroup v2 here): no limits to change",
+				      id);
+	}
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	int dirfd = openat(AT_FDCWD, CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = dirfd < 0 ? -1 : openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int saved = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (fd < 0)
+		return error_set(err, saved, "cgroup %s", path);
+	int ret = write_limits(fd, path, r, err);
+	close(fd);
+	return ret;
+}
+
 void cgroup_release(int state_dirfd)
 {
 	cleanup_free char *path = NULL;

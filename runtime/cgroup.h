@@ -55,6 +55,11 @@ void cgroup_remove_at(int rootfd, const char *path);
 int cgroup_place_self(const char *path, const struct oci_resources *r, int state_dirfd,
 		      struct error **err);
 
+/* Writes the limits of `r` to the cgroup recorded in the state directory
+ * (`update`); fails when there is none. */
+int cgroup_update(int state_dirfd, const char *id, const struct oci_resources *r,
+		  struct error **err);
+
 /* Removes the cgroup recorded in the state directory, if any. */
 void cgroup_release(int state_dirfd);
 

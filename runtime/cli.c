@@ -22,8 +22,7 @@ const struct command commands[] = {
 	{"ps", cmd_ps, "ps [--format table|json] ID", "list the processes of a container"},
 	{"pause", cmd_pause, "pause ID", "pause a container's microVM"},
 	{"resume", cmd_resume, "resume ID", "resume a paused container"},
-	{"update", cmd_not_implemented, "update --resources FILE ID",
-	 "change a container's resources"},
+	{"update", cmd_update, "update --resources FILE|- ID", "change a container's resources"},
 	{"features", cmd_features, "features", "print what this runtime supports as JSON"},
 	{"check", cmd_check, "check [--kernel PATH]", "check that this host can run microVMs"},
 	{"image", cmd_image, "image unpack [--quiet] SRC[:TAG|@sha256:DIGEST] BUNDLE",
@@ -100,12 +99,4 @@ int cli_expect_args(int argc, char **argv, int count, const char *what, struct e
 		return error_set(err, 0, "%s: unexpected argument '%s'", argv[0],
 				 argv[optind + count]);
 	return 0;
-}
-
-int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err)
-{
-	return error_set_kind(
-		err, ENOSYS,
-		"%s: not implemented yet in vrun (README.md lists the state of each verb)",
-		argv[0]);
 }

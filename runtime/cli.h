@@ -52,6 +52,7 @@ int cmd_start(struct vrun_context *ctx, int argc, char **argv, struct error **er
 int cmd_run(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_exec(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_pause(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_update(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_resume(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_ps(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_kill(struct vrun_context *ctx, int argc, char **argv, struct error **err);
@@ -63,7 +64,6 @@ int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err
 int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_image(struct vrun_context *ctx, int argc, char **argv, struct error **err);
-int cmd_not_implemented(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 
 /* The `--version` text: "vrun version X\ncommit: C\nspec: S\n". */
 const char *vrun_version_text(void);

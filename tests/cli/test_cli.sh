@@ -183,9 +183,22 @@ check "run left no state behind" test ! -e "$root/x"
 run "$vrun" --root "$root" kill nosuch SIGNOPE
 expect "kill with a bad signal" 1 "" 'SIGNOPE'
 
-# Verbs not built yet say so.
+# update: what it refuses before any VM is involved (the limits it writes
+# are checked in the test host).
 run "$vrun" --root "$root" update x
-expect "update is not implemented yet, and says so" 1 "" "^vrun: update: not implemented yet"
+expect "update without --resources says what it takes" 1 "" \
+	"^vrun: update: expected --resources FILE \\(or - for stdin\\)"
+run "$vrun" --root "$root" update --resources "$work/nonexistent.json" x
+expect "update --resources of a missing file names it" 1 "" "nonexistent.json.*No such file or directory"
+echo '{"memory": {"limit": "lots"}}' >"$work/bad.json"
+run "$vrun" --root "$root" update --resources="$work/bad.json" x
+expect "update --resources=FILE with a bad type names the member" 1 "" "memory.limit"
+run bash -c 'echo "{\"pids\": {\"limit\": 10}}" | "$1" --root "$2" update --resources - x' _ "$vrun" "$root"
+expect "update of pids (from stdin) is refused by name" 1 "" \
+	"update x: pids: vrun cannot change it on a running VM"
+echo '{"cpu": {"quota": 50000}}' >"$work/cpu.json"
+run "$vrun" --root "$root" update --resources "$work/cpu.json" nosuch
+expect "update of a missing container" 1 "" 'container "nosuch" does not exist'
 # vrun check here; the boot itself is tested in the test host (vmhost).
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	run "$vrun" --root "$root" check

@@ -328,6 +328,26 @@ check "... and $want_cpus vCPUs" grep -qx "cpus $want_cpus" <<<"$out"
 check "... its VMM in cgroupsPath, limited to 384 MiB and 2 CPUs" \
 	bash -c 'printf "0::/vrun-test/shape\n402653184\n200000 100000\n" | diff - "$1"' _ "$scratch/cgroup"
 check "... and the cgroup is removed with the container" test ! -e /sys/fs/cgroup/vrun-test/shape
+# update: the cgroup's limits change on a running VM; its memory cannot
+# shrink below what the guest was given.
+cg=/sys/fs/cgroup/vrun-test/upd
+edit='.linux.cgroupsPath = "/vrun-test/upd" | .linux.resources = {memory: {limit: 536870912}}'
+bundle upd sleep 600
+run timeout 120 $vrun --root "$croot" run --detach --bundle "$bundles/upd" upd
+expect "a detached container in a cgroup of its own" 0 "" ""
+run bash -c 'echo "{\"cpu\": {\"quota\": 50000, \"period\": 100000}, \"memory\": {\"limit\": 1073741824}}" |
+	"$@" update --resources - upd' _ $vrun --root "$croot"
+expect "update --resources - (as containerd sends it)" 0 "" ""
+check "... changed cpu.max and memory.max of the VMM's cgroup" \
+	bash -c '[[ $(cat "$1/cpu.max") == "50000 100000" && $(cat "$1/memory.max") == 1073741824 ]]' _ "$cg"
+echo '{"memory": {"limit": 134217728}}' >"$scratch/small.json"
+run $vrun --root "$croot" update --resources="$scratch/small.json" upd
+expect "update to a memory limit below the guest's is refused" 1 "" \
+	'memory.limit 134217728 is below what the running VM needs \(512 MiB: a 496 MiB guest and 16 MiB for the VMM\)'
+check "... and memory.max is as it was" bash -c '[[ $(cat "$1/memory.max") == 1073741824 ]]' _ "$cg"
+run $vrun --root "$croot" delete --force upd
+expect "delete --force of the updated container" 0 "" ""
+check "... removed its cgroup" test ! -e "$cg"
 rmdir /sys/fs/cgroup/vrun-test
 edit='.linux.resources = {memory: {limit: 33554432}}'
 bundle tiny true

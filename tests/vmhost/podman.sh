@@ -17,7 +17,13 @@ podman=(podman --runtime "$top/build/vrun" --cgroup-manager cgroupfs --events-ba
 "${podman[@]}" pull -q "oci:$pwork/image:v1" >/dev/null 2>&1
 image=$("${podman[@]}" images -q | head -1)
 
-run timeout 120 "${podman[@]}" run --rm --network none "$image" sh -c 'echo hello from podman; ls /sys/class/net'
+# The first run through docs/containers.conf (vrun as the default runtime),
+# the rest with --runtime.
+sed "s|/usr/local/bin/vrun|$top/build/vrun|" docs/containers.conf >"$pwork/containers.conf"
+pconf=(env CONTAINERS_CONF="$pwork/containers.conf" podman --cgroup-manager cgroupfs --events-backend file)
+check "docs/containers.conf makes vrun Podman's runtime" \
+	bash -c '[[ $("$@" info --format "{{.Host.OCIRuntime.Name}}") == vrun ]]' _ "${pconf[@]}"
+run timeout 120 "${pconf[@]}" run --rm --network none "$image" sh -c 'echo hello from podman; ls /sys/class/net'
 expect "podman run --rm with vrun: output; --network none has loopback only" 0 '^hello from podman$' ""
 check "... and nothing but lo" bash -c '[[ $(tail -1 <<<"$1") == lo && $(wc -l <<<"$1") == 2 ]]' _ "$out"
 run timeout 120 "${podman[@]}" run --rm --network none "$image" sh -c 'exit 42'
