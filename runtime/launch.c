@@ -259,6 +259,12 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			    o->preserve_fds > 65536)
 				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
 						 argv[0], optarg);
+			if (o->preserve_fds > 0)
+				return error_set_kind(
+					err, ENOTSUP,
+					"%s: --preserve-fds %d: vrun cannot pass host "
+					"file descriptors into a microVM yet",
+					argv[0], o->preserve_fds);
 			break;
 		}
 	}

@@ -96,6 +96,14 @@ static int parse_options(int argc, char **argv, struct exec_options *o, struct e
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
 			break;
+		case OPT_PRESERVE:
+			if (strcmp(optarg, "0") != 0)
+				return error_set_kind(
+					err, ENOTSUP,
+					"exec: --preserve-fds %s: vrun cannot pass host "
+					"file descriptors into a microVM yet",
+					optarg);
+			break;
 		}
 	}
 	if (optind >= argc)

@@ -199,6 +199,16 @@ expect "update of pids (from stdin) is refused by name" 1 "" \
 echo '{"cpu": {"quota": 50000}}' >"$work/cpu.json"
 run "$vrun" --root "$root" update --resources "$work/cpu.json" nosuch
 expect "update of a missing container" 1 "" 'container "nosuch" does not exist'
+# --preserve-fds: 0 is accepted (conmon may pass it); more is refused
+# plainly until host fds can reach a guest.
+run "$vrun" --root "$root" create --preserve-fds 2 --bundle "$work/nonexistent" x
+expect "create --preserve-fds 2 is refused, saying why" 1 "" \
+	"^vrun: create: --preserve-fds 2: vrun cannot pass host file descriptors into a microVM yet$"
+run "$vrun" --root "$root" create --preserve-fds 0 --bundle "$work/nonexistent" x
+expect "create --preserve-fds 0 goes on (to the missing bundle)" 1 "" "nonexistent/config.json"
+run "$vrun" --root "$root" exec --preserve-fds 1 x true
+expect "exec --preserve-fds 1 is refused, saying why" 1 "" \
+	"^vrun: exec: --preserve-fds 1: vrun cannot pass host file descriptors into a microVM yet$"
 # vrun check here; the boot itself is tested in the test host (vmhost).
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	run "$vrun" --root "$root" check
