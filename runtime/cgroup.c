@@ -28,25 +28,34 @@ static bool append(char *out, size_t size, const char *component, size_t len)
 	return true;
 }
 
+/* The next component of the slash-separated path at *p (its length in
+ * *len), *p moved past it; NULL at the end. */
+static const char *next_component(const char **p, size_t *len)
+{
+	while (**p == '/')
+		(*p)++;
+	*len = strcspn(*p, "/");
+	if (*len == 0)
+		return NULL;
+	const char *start = *p;
+	*p += *len;
+	return start;
+}
+
 /* "/a/./b//c" cleaned onto out; ".." is refused (a cgroup path never
  * needs to climb). */
 static int clean_onto(const char *path, char *out, size_t size, const char *what,
 		      struct error **err)
 {
-	const char *p = path;
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		size_t len = strcspn(p, "/");
-		if (len == 0)
-			break;
+	const char *rest = path, *p;
+	size_t len;
+	while ((p = next_component(&rest, &len)) != NULL) {
 		if (len == 2 && p[0] == '.' && p[1] == '.')
 			return error_set_kind(err, EINVAL, "cgroupsPath '%s': '..' in %s", path,
 					      what);
 		if (!(len == 1 && p[0] == '.') && !append(out, size, p, len))
 			return error_set_kind(err, ENAMETOOLONG, "cgroupsPath '%s' is too long",
 					      path);
-		p += len;
 	}
 	return 0;
 }
@@ -236,13 +245,9 @@ int cgroup_enter_at(int rootfd, const char *path, const struct oci_resources *r,
 	int dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	if (dirfd < 0)
 		return error_set(err, errno, "cgroup %s", path);
-	const char *p = path;
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		size_t len = strcspn(p, "/");
-		if (len == 0)
-			break;
+	const char *rest = path, *p;
+	size_t len;
+	while ((p = next_component(&rest, &len)) != NULL) {
 		/* Let children have the controllers, as far as this level may
 		 * (a parent that does not have one makes this fail: fine). */
 		for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
@@ -271,7 +276,6 @@ int cgroup_enter_at(int rootfd, const char *path, const struct oci_resources *r,
 		if (next < 0)
 			return error_set(err, saved, "cgroup %s: %s", path, name);
 		dirfd = next;
-		p += len;
 	}
 	char pidtext[16];
 	snprintf(pidtext, sizeof(pidtext), "%d", pid);
