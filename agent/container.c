@@ -113,6 +113,7 @@ static const struct mount_flag *find_flag(const struct mount_flag *table, size_t
 struct mount_plan {
 	unsigned long flags, propagation;
 	char data[1024];
+	bool copyup; /* tmpcopyup: not done yet, the tmpfs starts empty */
 };
 
 static void plan_mount(const struct oci_mount *m, struct mount_plan *p)
@@ -131,6 +132,8 @@ static void plan_mount(const struct oci_mount *m, struct mount_plan *p)
 			p->flags |= f->flag;
 		else if (prop != NULL)
 			p->propagation = prop->flag;
+		else if (strcmp(o, "tmpcopyup") == 0)
+			p->copyup = true; /* runc's and crun's, not the kernel's */
 		else if (used + strlen(o) + 2 < sizeof(p->data))
 			used += (size_t)sprintf(p->data + used, "%s%s", used > 0 ? "," : "", o);
 	}
@@ -151,6 +154,9 @@ static int make_path(const char *path, bool file)
 			return -1;
 		*p = '/';
 	}
+	struct stat st;
+	if (lstat(buf, &st) == 0)
+		return 0; /* there already (made on the host for a read-only root) */
 	if (file) {
 		int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0 && errno != EEXIST && errno != EISDIR)
@@ -183,6 +189,10 @@ static void do_mount(int sync, const struct oci_mount *m, size_t index)
 		src = "cgroup2";
 	}
 	bool file = bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
+	if (p.copyup)
+		report("container: mount %s: tmpcopyup is not supported yet: the tmpfs starts "
+		       "empty",
+		       m->destination);
 	if (make_path(target, file) < 0)
 		fail(sync, 1, "mount %s: create mount point: %s", m->destination, strerror(errno));
 	unsigned long flags = p.flags & ~(MS_RDONLY | MS_REMOUNT);

@@ -17,12 +17,18 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 		    size_t *len, struct error **err)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "open `%s`", display);
+	return fs_read_fd(fd, display, max_size, data, len, err);
+}
+
+int fs_read_fd(int fd, const char *display, size_t max_size, char **data, size_t *len,
+	       struct error **err)
+{
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 0;
 	struct stat st;
 
-	if (fd < 0)
-		return error_set(err, errno, "open `%s`", display);
 	if (fstat(fd, &st) < 0)
 		return error_set(err, errno, "stat `%s`", display);
 	if (S_ISDIR(st.st_mode))

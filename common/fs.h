@@ -13,6 +13,10 @@
 int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max_size, char **data,
 		    size_t *len, struct error **err);
 
+/* The same from an open fd (read to its end: stdin, a pipe). */
+int fs_read_fd(int fd, const char *display, size_t max_size, char **data, size_t *len,
+	       struct error **err);
+
 /* Writes all of data to fd, retrying short writes and EINTR.  Returns 0,
  * or -1 with errno set. */
 int fs_write_all(int fd, const void *data, size_t len);

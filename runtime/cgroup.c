@@ -293,14 +293,16 @@ void cgroup_remove_at(int rootfd, const char *path)
 		rel++;
 	if (*rel == '\0')
 		return;
-	/* The last process leaving is not instant: try for up to 100 ms. */
-	for (int i = 0; i < 20; i++) {
+	/* The VMM's own children (relays) may still be on their way out: try
+	 * for up to 2 s. */
+	for (int i = 0;; i++) {
 		if (unlinkat(rootfd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return;
-		if (errno != EBUSY)
-			return;
-		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+		if (errno != EBUSY || i == 200)
+			break;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	}
+	log_warning("cgroup %s: not removed: %s", path, strerror(errno));
 }
 
 int cgroup_place_self(const char *path, const struct oci_resources *r, int state_dirfd,

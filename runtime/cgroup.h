@@ -45,8 +45,8 @@ bool cgroup_v2_available(void);
 int cgroup_enter_at(int rootfd, const char *path, const struct oci_resources *r, int pid,
 		    struct error **err);
 
-/* Removes `path` (empty by now: the VMM is gone); waits briefly for the
- * kernel to let go of it. */
+/* Removes `path` (empty by now: the VMM is gone), waiting up to 2 s for
+ * what is still leaving it; a warning if it stays. */
 void cgroup_remove_at(int rootfd, const char *path);
 
 /* Places the caller (the VMM) in `path` with the limits of `r`, and

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -108,6 +109,84 @@ static void rootfs_path(const struct supervisor *s, char *out, size_t size)
 	const char *root = config->root != NULL ? config->root->path : "rootfs";
 	snprintf(out, size, "%s%s%s", root[0] == '/' ? "" : s->c->bundle, root[0] == '/' ? "" : "/",
 		 root);
+}
+
+/* Whether `path` lies beneath directory `dir` (both absolute, clean). */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Makes `dest` (absolute) beneath rootfd: missing directories, and the
+ * last component a directory, or an empty file when `file`. */
+static int make_mount_point(int rootfd, const char *dest, bool file, struct error **err)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", dest);
+	for (char *p = path + 1;; p++) {
+		bool last = *p == '\0';
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		char *slash = strrchr(path, '/');
+		const char *name = slash + 1;
+		*slash = '\0';
+		int parent = beneath_open(rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		*slash = '/';
+		int ret = 0;
+		if (parent < 0)
+			ret = -1;
+		else if (name[0] != '\0' && last && file) {
+			int fd = openat(parent, name,
+					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+			else if (errno != EEXIST)
+				ret = -1;
+		} else if (name[0] != '\0' && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+			ret = -1;
+		int saved = errno;
+		if (parent >= 0)
+			close(parent);
+		if (ret < 0)
+			return error_set(err, saved, "mount %s: create mount point", dest);
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
+/* A read-only rootfs is exported read-only, so the guest cannot make
+ * mount points in it: the ones config.json needs are made here first, as
+ * runc makes them in the rootfs on the host (not those under another
+ * mount, which the guest makes in that mount). */
+static int prepare_mount_points(struct supervisor *s, struct error **err)
+{
+	const struct oci_config *config = s->c->config;
+	if (config->root == NULL || !config->root->readonly)
+		return 0;
+	char rootfs[4096];
+	rootfs_path(s, rootfs, sizeof(rootfs));
+	int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return error_set(err, errno, "rootfs %s", rootfs);
+	int ret = 0;
+	for (size_t i = 0; i < config->mounts.len && ret == 0; i++) {
+		const struct oci_mount *m = &config->mounts.items[i];
+		bool nested = false;
+		for (size_t j = 0; j < i && !nested; j++)
+			nested = path_under(m->destination, config->mounts.items[j].destination);
+		struct stat st;
+		bool file = oci_mount_is_bind(m) && m->source != NULL &&
+			    stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode);
+		if (!nested)
+			ret = make_mount_point(rootfd, m->destination, file, err);
+	}
+	close(rootfd);
+	return ret;
 }
 
 /* `run --image`: the rootfs is an overlay of the image's cached, shared
@@ -502,9 +581,9 @@ static int create_container(struct supervisor *s, struct error **err)
 {
 	bool bind_share;
 	int code = 1;
-	if (setup_rootfs_overlay(s, err) < 0 || setup_bind_share(s, &bind_share, err) < 0 ||
-	    setup_network(s, err) < 0 || listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 ||
-	    accept_agent(s, err) < 0)
+	if (setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
+	    setup_bind_share(s, &bind_share, err) < 0 || setup_network(s, err) < 0 ||
+	    listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
 		return 1;
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)

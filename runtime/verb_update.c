@@ -93,8 +93,9 @@ int cmd_update(struct vrun_context *ctx, int argc, char **argv, struct error **e
 	cleanup_free char *text = NULL;
 	size_t len;
 	bool from_stdin = strcmp(file, "-") == 0;
-	if (fs_read_file_at(AT_FDCWD, from_stdin ? "/dev/stdin" : file, from_stdin ? "stdin" : file,
-			    RESOURCES_MAX, &text, &len, err) < 0)
+	if ((from_stdin
+		     ? fs_read_fd(STDIN_FILENO, "stdin", RESOURCES_MAX, &text, &len, err)
+		     : fs_read_file_at(AT_FDCWD, file, file, RESOURCES_MAX, &text, &len, err)) < 0)
 		return error_wrap(err, "update %s", id);
 	struct oci_resources r;
 	if (oci_resources_parse(text, len, from_stdin ? "resources from stdin" : file, &r, err) < 0)

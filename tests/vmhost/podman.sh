@@ -59,5 +59,54 @@ check "... the container is gone" bash -c '! "$@" container exists web' _ "${pod
 check "no tap and no ingress qdisc left, on the host or in any namespace" \
 	bash -c '! ip link | grep -q vtap && for ns in $(ip netns list | cut -d" " -f1); do ! ip -n "$ns" link | grep -q vtap || exit 1; done'
 check "no vrun state left" bash -c '[[ -z $(ls /run/vrun 2>/dev/null | grep -v "^\.cache$") ]]'
+# The life of a container as Podman users see it: exit codes, the errors
+# Podman turns into 127 and 126, run -d + exec + logs + pause + stop + rm,
+# the options that reach the process, a terminal.
+run timeout 120 "${podman[@]}" run --rm --network none "$image" true
+expect "podman run true: 0" 0 "" ""
+run timeout 120 "${podman[@]}" run --rm --network none "$image" sh -c 'exit 1'
+expect "podman run: exit 1" 1 "" ""
+run timeout 120 "${podman[@]}" run --rm --network none "$image" /no/such/program
+expect "podman run of a missing command: 127" 127 "" '-'
+run timeout 120 "${podman[@]}" run --rm --network none "$image" /etc/passwd
+expect "podman run of a file that is not executable: 126" 126 "" '-'
+mkdir -p "$pwork/vol" && chmod 0777 "$pwork/vol"
+run timeout 120 "${podman[@]}" run --rm --network none --env FOO=bar --user 1000:1000 --workdir /tmp \
+	--read-only -v "$pwork/vol:/data" "$image" \
+	sh -c 'echo "FOO=$FOO uid=$(id -u) cwd=$(pwd)"; touch /x 2>/dev/null && echo root writable || echo root read-only; echo from the container >/data/f'
+expect "podman run --env --user --workdir: the process has them" 0 '^FOO=bar uid=1000 cwd=/tmp$' ""
+check "... --read-only: the root is read-only" grep -qx "root read-only" <<<"$out"
+check "... -v: a file written in the container is on the host" \
+	bash -c '[[ $(cat "$1/f") == "from the container" ]]' _ "$pwork/vol"
+run timeout 120 script -qec "${podman[*]} run --rm -t --network none $image sh -c 'test -t 0 && test -t 1 && echo tty ok'" /dev/null
+expect "podman run -t (through script): the process has a terminal" 0 'tty ok' ""
+run timeout 120 "${podman[@]}" run -d --name life --network none "$image" \
+	sh -c 'trap "echo got TERM; exit 0" TERM; echo started; while :; do sleep 1; done'
+expect "podman run -d" 0 '^[0-9a-f]{64}$' ""
+run timeout 60 "${podman[@]}" exec life sh -c 'echo in exec; exit 3'
+expect "podman exec: output and exit code (3)" 3 '^in exec$' ""
+run timeout 30 "${podman[@]}" inspect -f '{{.State.Pid}} {{.Id}}' life
+check "podman inspect: State.Pid is the VMM's pid (vrun state's)" \
+	bash -c 'read -r pid id <<<"$1"; [[ $pid -gt 0 && $pid == $("$2" state "$id" | jq .pid) ]]' _ "$out" "$top/build/vrun"
+run timeout 30 "${podman[@]}" pause life
+expect "podman pause" 0 '^life$' ""
+check "... State.Status is paused" bash -c '[[ $("$@" inspect -f "{{.State.Status}}" life) == paused ]]' _ "${podman[@]}"
+run timeout 30 "${podman[@]}" unpause life
+expect "podman unpause" 0 '^life$' ""
+run timeout 60 "${podman[@]}" stop -t 20 life
+expect "podman stop: the process's TERM handler runs" 0 '^life$' ""
+check "... logs have its output before and after" \
+	bash -c '[[ $("$@" logs life) == $'"'"'started\ngot TERM'"'"' ]]' _ "${podman[@]}"
+check "... and its exit code is 0" bash -c '[[ $("$@" inspect -f "{{.State.ExitCode}}" life) == 0 ]]' _ "${podman[@]}"
+run timeout 60 "${podman[@]}" rm life
+expect "podman rm" 0 '^life$' ""
+run timeout 120 "${podman[@]}" run -d --name stubborn --network none "$image" sleep 600
+expect "podman run -d of a process that ignores TERM" 0 '^[0-9a-f]{64}$' ""
+run timeout 60 "${podman[@]}" stop -t 2 stubborn
+expect "podman stop -t 2: SIGKILL after the timeout" 0 '^stubborn$' '-'
+check "... exit code 137" bash -c '[[ $("$@" inspect -f "{{.State.ExitCode}}" stubborn) == 137 ]]' _ "${podman[@]}"
+run timeout 60 "${podman[@]}" rm stubborn
+expect "podman rm of the stopped container" 0 '^stubborn$' ""
+check "no vrun state left after them" bash -c '[[ -z $(ls /run/vrun 2>/dev/null | grep -v "^\.cache$") ]]'
 umount /var/lib/containers
 rm -rf "$pwork"
