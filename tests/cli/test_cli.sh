@@ -62,7 +62,7 @@ else
 fi
 run "$vrun" spec --bundle "$work/bundle"
 expect "spec refuses to overwrite" 1 "" 'config.json` already exists: remove it first'
-mkdir -p "$work/rootless"
+mkdir -p "$work/rootless/rootfs"
 run "$vrun" spec --rootless -b "$work/rootless"
 expect "spec --rootless" 0 "" ""
 check "rootless: user namespace, no network namespace, caller mapped to root" jq -e --argjson uid "$(id -u)" '(.linux.namespaces | map(.type) | (index("user") != null and index("network") == null)) and .linux.uidMappings == [{"containerID":0,"hostID":$uid,"size":1}] and .linux.resources == null' "$work/rootless/config.json"
