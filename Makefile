@@ -78,6 +78,10 @@ $(BUILD)/tests/tcprr: tests/tools/tcprr.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ $<
 
+$(BUILD)/tests/fdtool: tests/tools/fdtool.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
@@ -103,7 +107,7 @@ demo: deps all guest-kernel
 	@tests/vmhost/run $(BUILD)/vrun run --bundle $(CURDIR)/$(BUILD)/demo/bundle demo
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
-       $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer
+       $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer $(BUILD)/tests/fdtool
 	@tests/run-all
 
 FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "agent/protocol.h"
 #include "oci-spec/config.h"
 
 #define AGENT_ROOTFS "/run/vrun/rootfs" /* the `rootfs` share */
@@ -31,14 +32,23 @@ struct agent_failure {
 void failure_set(struct agent_failure *f, int exit_code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A process's descriptors: its standard streams, and the fds the host
+ * passed (--preserve-fds), which it gets as 3, 4, ... */
+struct process_fds {
+	int stdio[3];
+	int extra[AGENT_MAX_FDS];
+	unsigned n_extra;
+	unsigned listen_fds; /* LISTEN_FDS for the environment; 0: none */
+};
+
 /* Starts the container's init process in new PID, mount, UTS and IPC
- * namespaces with `stdio` as its standard streams; it prepares everything
+ * namespaces with `fds` as its descriptors; it prepares everything
  * (mounts, root, devices, user), runs the createContainer hooks, and waits
  * on `*sync` for the start.  `id` and `bundle` (the host's) go into the
  * state the hooks read.  0 and the pid once it is prepared; -1 and `f`
  * when it could not be. */
 pid_t container_create(const struct oci_config *config, const char *id, const char *bundle,
-		       const int stdio[3], int *sync, struct agent_failure *f);
+		       const struct process_fds *fds, int *sync, struct agent_failure *f);
 /* With createContainer hooks, container_create returns before them (the
  * host's createRuntime hooks run first): this runs them and prepares the
  * process; 0 once prepared, -1 and `f` when a hook or a step failed. */
@@ -57,7 +67,7 @@ extern int terminal_master;
 
 /* Runs another process in the running container (`vrun exec`): 0 and its
  * pid once it has exec'd; -1 and `f` when it could not. */
-pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3],
+pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
 		     struct agent_failure *f);
 
 /* Loads the modules named in `list` (/modules/order, /modules/later), in
@@ -70,6 +80,8 @@ struct net_iface;
  * routes of the container's interface; lo comes up too.  0, or -1 and
  * `f`. */
 int network_configure(const struct net_iface *ifaces, size_t n, struct agent_failure *f);
+/* Brings lo up (network_configure does too); 0 or an errno. */
+int network_loopback_up(void);
 
 /* Serves the host until the guest ends; `host` is the connection the agent
  * made to the VMM. */

@@ -432,35 +432,74 @@ static void home_of(uid_t uid, char *out, size_t size)
 		fclose(f);
 }
 
-/* The process's environment, with HOME added when it has none (as runc
- * does). */
-static char **environment(const struct oci_process *p)
+static bool env_is(const char *entry, const char *name)
 {
-	static char home[4200];
+	size_t len = strlen(name);
+	return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+/* The process's environment, with HOME added when it has none (as runc
+ * does), and with LISTEN_FDS and LISTEN_PID when the host passed
+ * systemd's sockets (replacing any the config has). */
+static char **environment(const struct oci_process *p, const struct process_fds *fds)
+{
+	static char home[4200], listen_fds[32], listen_pid[] = "LISTEN_PID=1";
+	bool has_home = false;
 	for (size_t i = 0; i < p->env.len; i++)
-		if (strncmp(p->env.items[i], "HOME=", 5) == 0)
-			return p->env.items;
-	char **env = calloc(p->env.len + 2, sizeof(char *));
+		has_home = has_home || env_is(p->env.items[i], "HOME");
+	if (has_home && fds->listen_fds == 0)
+		return p->env.items;
+	char **env = calloc(p->env.len + 4, sizeof(char *));
 	if (env == NULL)
 		return p->env.items;
+	size_t n = 0;
 	for (size_t i = 0; i < p->env.len; i++)
-		env[i] = p->env.items[i];
-	char dir[4096];
-	home_of(getuid(), dir, sizeof(dir));
-	snprintf(home, sizeof(home), "HOME=%s", dir);
-	env[p->env.len] = home;
+		if (fds->listen_fds == 0 || (!env_is(p->env.items[i], "LISTEN_FDS") &&
+					     !env_is(p->env.items[i], "LISTEN_PID")))
+			env[n++] = p->env.items[i];
+	if (!has_home) {
+		char dir[4096];
+		home_of(getuid(), dir, sizeof(dir));
+		snprintf(home, sizeof(home), "HOME=%s", dir);
+		env[n++] = home;
+	}
+	if (fds->listen_fds > 0) {
+		snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%u", fds->listen_fds);
+		env[n++] = listen_fds;
+		env[n++] = listen_pid;
+	}
 	return env;
 }
 
-static void __attribute__((noreturn))
-exec_now(int sync, const struct oci_process *p, const char *exe)
+/* The passed fds onto 3, 4, ...: all of them (and the sync socket) above
+ * that range first, so that no dup2 overwrites one still to come.  Last
+ * thing before the exec: the hooks do not inherit them. */
+static int take_extra(int sync, const struct process_fds *fds)
 {
+	int floor = 3 + (int)fds->n_extra, high[AGENT_MAX_FDS];
+	if (fds->n_extra == 0)
+		return sync;
+	if ((sync = fcntl(sync, F_DUPFD_CLOEXEC, floor)) < 0)
+		_exit(1);
+	for (unsigned i = 0; i < fds->n_extra; i++)
+		if ((high[i] = fcntl(fds->extra[i], F_DUPFD_CLOEXEC, floor)) < 0)
+			fail(sync, 1, "passed fd %u: %s", 3 + i, strerror(errno));
+	for (unsigned i = 0; i < fds->n_extra; i++)
+		if (dup2(high[i], 3 + (int)i) < 0)
+			fail(sync, 1, "passed fd %u: %s", 3 + i, strerror(errno));
+	return sync;
+}
+
+static void __attribute__((noreturn))
+exec_now(int sync, const struct oci_process *p, const char *exe, const struct process_fds *fds)
+{
+	sync = take_extra(sync, fds);
 	/* Signals the agent ignored or blocked are the process's again. */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	execve(exe, p->args.items, environment(p));
+	execve(exe, p->args.items, environment(p, fds));
 	int code = errno == ENOENT ? 127 : 126;
 	fail(sync, code, "exec %s: %s", exe, strerror(errno));
 }
@@ -501,7 +540,8 @@ static void handshake(int sync, char want)
 }
 
 static void __attribute__((noreturn))
-init_main(const struct oci_config *c, const struct identity *who, const int stdio[3], int sync)
+init_main(const struct oci_config *c, const struct identity *who, const struct process_fds *fds,
+	  int sync)
 {
 	const struct oci_process *p = c->process;
 	const struct oci_hooks *hooks = c->hooks;
@@ -519,7 +559,7 @@ init_main(const struct oci_config *c, const struct identity *who, const int stdi
 	if (p->terminal)
 		setup_terminal(sync, p, true);
 	else
-		take_stdio(sync, stdio);
+		take_stdio(sync, fds->stdio);
 	if (hooks != NULL && hooks->create_container.len > 0) {
 		/* The host's createRuntime hooks come first (runtime-spec). */
 		handshake(sync, 'P');
@@ -535,7 +575,7 @@ init_main(const struct oci_config *c, const struct identity *who, const int stdi
 	if (hooks != NULL)
 		run_hooks(sync, c, who, &hooks->start_container, "startContainer", "created");
 	debug("container: started");
-	exec_now(sync, p, exe);
+	exec_now(sync, p, exe, fds);
 }
 
 /* The child's answer: "R", or "E<code>:<message>". */
@@ -589,7 +629,7 @@ static int read_answer(int sync, struct agent_failure *f, bool eof_ok)
 }
 
 pid_t container_create(const struct oci_config *c, const char *id, const char *bundle,
-		       const int stdio[3], int *sync, struct agent_failure *f)
+		       const struct process_fds *fds, int *sync, struct agent_failure *f)
 {
 	struct identity who = {id, bundle};
 	int pair[2];
@@ -613,7 +653,7 @@ pid_t container_create(const struct oci_config *c, const char *id, const char *b
 	}
 	if (pid == 0) {
 		close(pair[0]);
-		init_main(c, &who, stdio, pair[1]);
+		init_main(c, &who, fds, pair[1]);
 	}
 	close(pair[1]);
 	*sync = pair[0];
@@ -654,7 +694,7 @@ static int open_ns(pid_t pid, const char *name)
 }
 
 static void __attribute__((noreturn))
-exec_main(pid_t init, const struct oci_process *p, const int stdio[3], int sync)
+exec_main(pid_t init, const struct oci_process *p, const struct process_fds *fds, int sync)
 {
 	static const char *const namespaces[] = {"ipc", "uts", "mnt"};
 	char exe[4096];
@@ -670,12 +710,12 @@ exec_main(pid_t init, const struct oci_process *p, const int stdio[3], int sync)
 	if (p->terminal)
 		setup_terminal(sync, p, false);
 	else
-		take_stdio(sync, stdio);
+		take_stdio(sync, fds->stdio);
 	prepare_process(sync, p, exe, sizeof(exe));
-	exec_now(sync, p, exe);
+	exec_now(sync, p, exe, fds);
 }
 
-pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3],
+pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
 		     struct agent_failure *f)
 {
 	int pair[2];
@@ -696,7 +736,7 @@ pid_t container_exec(pid_t init, const struct oci_process *p, const int stdio[3]
 	pid = fork();
 	if (pid == 0) {
 		close(pair[0]);
-		exec_main(init, p, stdio, pair[1]);
+		exec_main(init, p, fds, pair[1]);
 	}
 	if (setns(own, CLONE_NEWPID) < 0)
 		report("exec: back to the agent's PID namespace: %s", strerror(errno));

@@ -153,6 +153,16 @@ static int find_by_mac(const uint8_t mac[6])
 	return found;
 }
 
+int network_loopback_up(void)
+{
+	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (sock < 0)
+		return errno;
+	int e = set_link(sock, (int)if_nametoindex("lo"), NULL, 0, NULL, true);
+	close(sock);
+	return e;
+}
+
 int network_configure(const struct net_iface *ifaces, size_t n, struct agent_failure *f)
 {
 	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);

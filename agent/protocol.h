@@ -1,7 +1,8 @@
 /* The host ↔ agent protocol, spoken over vsock stream connections to the
  * agent's port (AGENT_PORT).  Every message is a frame: a little-endian
  * header (payload length, type) and the payload.  A connection whose first
- * frame is STDIO becomes a raw byte stream for one standard stream of one
+ * frame is STDIO becomes a raw byte stream for one standard stream (or one
+ * passed fd, or one connection to a passed listening socket) of one
  * process; any other connection carries requests, each answered by OK or
  * ERROR (and WAIT, later, by EXIT).  The agent's own first connection to
  * the host (host port AGENT_PORT, which the VMM serves) starts with HELLO
@@ -58,6 +59,22 @@ enum agent_stream {
 	AGENT_STDOUT = 1,
 	AGENT_STDERR = 2,
 	AGENT_TTY = 3, /* both ways, for a process with a terminal */
+	/* AGENT_FD_BASE + i: the host's fd 3 + i (--preserve-fds), which
+	 * the process gets as its fd 3 + i; `mode` says what it is. */
+	AGENT_FD_BASE = 16,
+};
+
+#define AGENT_MAX_FDS 32 /* passed fds per process */
+
+/* What a passed fd is, so the guest can give the process its like. */
+enum agent_fd_mode {
+	AGENT_FD_READ = 1,     /* bytes to the process (a pipe's read end, a file) */
+	AGENT_FD_WRITE,	       /* bytes from the process */
+	AGENT_FD_BOTH,	       /* both ways (a connected stream socket, a tty) */
+	AGENT_FD_LISTEN_INET,  /* a listening TCP socket: the guest's own */
+	AGENT_FD_LISTEN_INET6, /* listens on loopback, and each connection */
+	AGENT_FD_LISTEN_UNIX,  /* the host accepts comes as a CONN stream */
+	AGENT_FD_CONN,	       /* one connection to listener fd 3 + i */
 };
 
 struct agent_frame_header {
@@ -75,7 +92,11 @@ struct agent_resize {
 };
 
 struct agent_stdio {
-	uint32_t stream; /* enum agent_stream */
+	uint32_t stream;     /* enum agent_stream */
+	uint32_t mode;	     /* enum agent_fd_mode, for AGENT_FD_BASE + i */
+	uint32_t listen_fds; /* the first n passed fds are systemd's sockets:
+				LISTEN_FDS=n and LISTEN_PID=1 go into the
+				process's environment (as runc does) */
 };
 
 /* exit_code: what the caller should exit with when it gives up (127 for a

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void set_nonblock(int fd)
@@ -62,6 +63,9 @@ bool relay_run(struct relay *r)
 				r->off = 0, r->len = (size_t)n;
 		}
 		if (r->len == 0 && r->from_eof) {
+			/* A socket may have another fd (its other way's relay):
+			 * the peer sees the end all the same. */
+			shutdown(r->to, SHUT_WR);
 			relay_close(r);
 			return false;
 		}

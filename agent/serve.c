@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,14 +25,26 @@
 #include "netns/net.h"
 #include "common/error.h"
 
-#define MAX_CONNS   32
-#define MAX_STREAMS 16
-#define MAX_RELAYS  16
+#define MAX_CONNS      32
+#define MAX_STREAMS    (16 + AGENT_MAX_FDS)
+#define MAX_RELAYS     96
+#define MAX_LISTENERS  AGENT_MAX_FDS
+#define LISTEN_BACKLOG 128
 
 struct stream {
 	int fd; /* -1: free */
-	uint32_t kind;
+	uint32_t kind, mode, listen_fds;
 	char token[AGENT_TOKEN_MAX + 1];
+};
+
+/* A listening socket the host passed: the guest's own, on loopback (or an
+ * abstract unix name), where the agent connects each connection the host
+ * accepts on its own. */
+struct listener {
+	char token[AGENT_TOKEN_MAX + 1]; /* empty: a free slot */
+	uint32_t index;
+	struct sockaddr_storage addr;
+	socklen_t len;
 };
 
 struct conn {
@@ -55,6 +70,8 @@ struct agent {
 	struct stream streams[MAX_STREAMS];
 	struct relay relays[MAX_RELAYS];
 	struct process processes[MAX_PROCESSES];
+	struct listener listeners[MAX_LISTENERS];
+	unsigned listeners_made; /* names abstract unix listeners */
 	struct oci_config config;
 	bool created;
 	bool prepared;	/* createContainer hooks (if any) ran */
@@ -97,17 +114,24 @@ static struct process *new_process(const char *token)
 	return NULL;
 }
 
-static int take_stream(const char *token, uint32_t kind)
+static struct stream *find_stream(const char *token, uint32_t kind)
 {
 	for (int i = 0; i < MAX_STREAMS; i++) {
 		struct stream *s = &agent.streams[i];
-		if (s->fd >= 0 && s->kind == kind && strcmp(s->token, token) == 0) {
-			int fd = s->fd;
-			s->fd = -1;
-			return fd;
-		}
+		if (s->fd >= 0 && s->kind == kind && strcmp(s->token, token) == 0)
+			return s;
 	}
-	return -1;
+	return NULL;
+}
+
+static int take_stream(const char *token, uint32_t kind)
+{
+	struct stream *s = find_stream(token, kind);
+	if (s == NULL)
+		return -1;
+	int fd = s->fd;
+	s->fd = -1;
+	return fd;
 }
 
 static int add_relay(int from, int to)
@@ -124,9 +148,9 @@ static int add_relay(int from, int to)
 }
 
 /* The process's pipes, each relayed to the stream the host connected for
- * it (or /dev/null when it connected none). */
-/* With a terminal, one stream carries both ways; the process's stdio is
- * the pty the container init or exec child makes (relay_terminal). */
+ * it (or /dev/null when it connected none).  With a terminal, one stream
+ * carries both ways; the process's stdio is the pty the container init or
+ * exec child makes (relay_terminal). */
 static int make_stdio(struct process *proc, bool tty, int stdio[3], struct agent_failure *f)
 {
 	const char *token = proc->token;
@@ -155,6 +179,163 @@ static int make_stdio(struct process *proc, bool tty, int stdio[3], struct agent
 		}
 	}
 	return 0;
+}
+
+/* A listening socket like the host's: TCP on loopback (IPv4 when the
+ * guest has no IPv6), or a unix socket with an abstract name. */
+static int make_listener(const char *token, uint32_t index, uint32_t mode, struct agent_failure *f)
+{
+	struct listener *l = NULL;
+	for (int i = 0; i < MAX_LISTENERS && l == NULL; i++)
+		if (agent.listeners[i].token[0] == '\0')
+			l = &agent.listeners[i];
+	if (l == NULL) {
+		failure_set(f, 1, "passed fd %u: too many listening sockets", 3 + index);
+		return -1;
+	}
+	*l = (struct listener){.index = index};
+	int fd = -1;
+	if (mode == AGENT_FD_LISTEN_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->addr;
+		*a = (struct sockaddr_in6){.sin6_family = AF_INET6,
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+		l->len = sizeof(*a);
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	}
+	if (fd < 0 && mode != AGENT_FD_LISTEN_UNIX) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&l->addr;
+		*a = (struct sockaddr_in){.sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		l->len = sizeof(*a);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	}
+	if (mode == AGENT_FD_LISTEN_UNIX) {
+		struct sockaddr_un *a = (struct sockaddr_un *)&l->addr;
+		*a = (struct sockaddr_un){.sun_family = AF_UNIX};
+		int n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "vrun-listen-%u",
+				 agent.listeners_made++);
+		l->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else {
+		int e = network_loopback_up();
+		if (e != 0)
+			report("passed fd %u: lo up: %s", 3 + index, strerror(e));
+	}
+	if (fd < 0 || bind(fd, (struct sockaddr *)&l->addr, l->len) < 0 ||
+	    listen(fd, LISTEN_BACKLOG) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&l->addr, &l->len) < 0) {
+		failure_set(f, 1, "passed fd %u: a listening socket: %s", 3 + index,
+			    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(l->token, sizeof(l->token), "%s", token);
+	return fd;
+}
+
+/* The guest's end of one passed fd, relayed to its stream. */
+static int make_extra(const char *token, uint32_t index, struct stream *st, struct agent_failure *f)
+{
+	int pair[2], sock = st->fd, mode = (int)st->mode;
+	st->fd = -1;
+	switch (mode) {
+	case AGENT_FD_READ:
+	case AGENT_FD_WRITE:
+		if (pipe2(pair, O_CLOEXEC) < 0)
+			break;
+		if (mode == AGENT_FD_READ)
+			add_relay(sock, pair[1]);
+		else
+			add_relay(pair[0], sock);
+		return mode == AGENT_FD_READ ? pair[0] : pair[1];
+	case AGENT_FD_BOTH:
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			break;
+		add_relay(sock, pair[1]);
+		add_relay(fcntl(pair[1], F_DUPFD_CLOEXEC, 3), fcntl(sock, F_DUPFD_CLOEXEC, 3));
+		return pair[0];
+	case AGENT_FD_LISTEN_INET:
+	case AGENT_FD_LISTEN_INET6:
+	case AGENT_FD_LISTEN_UNIX:
+		close(sock); /* connections come on streams of their own */
+		return make_listener(token, index, (uint32_t)mode, f);
+	default:
+		close(sock);
+		failure_set(f, 1, "passed fd %u: unknown kind %d", 3 + index, mode);
+		return -1;
+	}
+	failure_set(f, 1, "passed fd %u: %s", 3 + index, strerror(errno));
+	close(sock);
+	return -1;
+}
+
+static void drop_listeners(const char *token)
+{
+	for (int i = 0; i < MAX_LISTENERS; i++)
+		if (strcmp(agent.listeners[i].token, token) == 0)
+			agent.listeners[i].token[0] = '\0';
+}
+
+/* Everything the process gets: its stdio, then the fds the host passed
+ * (streams AGENT_FD_BASE + 0, 1, ... with no gap). */
+static int make_fds(struct process *proc, bool tty, struct process_fds *fds,
+		    struct agent_failure *f)
+{
+	*fds = (struct process_fds){.stdio = {-1, -1, -1}};
+	if (make_stdio(proc, tty, fds->stdio, f) < 0)
+		return -1;
+	for (uint32_t i = 0; i < AGENT_MAX_FDS; i++) {
+		struct stream *st = find_stream(proc->token, AGENT_FD_BASE + i);
+		if (st == NULL)
+			break;
+		fds->listen_fds = st->listen_fds <= AGENT_MAX_FDS ? st->listen_fds : 0;
+		int fd = make_extra(proc->token, i, st, f);
+		if (fd < 0) {
+			/* Those after it are of no use now. */
+			for (int k = 0; k < MAX_STREAMS; k++)
+				if (agent.streams[k].fd >= 0 &&
+				    strcmp(agent.streams[k].token, proc->token) == 0)
+					close(take_stream(proc->token, agent.streams[k].kind));
+			return -1;
+		}
+		fds->extra[fds->n_extra++] = fd;
+	}
+	if (fds->listen_fds > fds->n_extra)
+		fds->listen_fds = fds->n_extra;
+	return 0;
+}
+
+static void close_fds(struct process_fds *fds)
+{
+	for (int i = 0; i < 3; i++)
+		if (fds->stdio[i] >= 0)
+			close(fds->stdio[i]);
+	for (unsigned i = 0; i < fds->n_extra; i++)
+		close(fds->extra[i]);
+	fds->n_extra = 0;
+}
+
+/* A connection the host accepted on a passed listening socket: ours gets
+ * the same, relayed both ways. */
+static void connect_listener(int stream, const char *token, uint32_t index)
+{
+	const struct listener *l = NULL;
+	for (int i = 0; i < MAX_LISTENERS && l == NULL; i++)
+		if (agent.listeners[i].index == index && agent.listeners[i].token[0] != '\0' &&
+		    strcmp(agent.listeners[i].token, token) == 0)
+			l = &agent.listeners[i];
+	int fd = l != NULL ? socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+	if (fd < 0 || connect(fd, (const struct sockaddr *)&l->addr, l->len) < 0) {
+		debug("passed fd %u of %s: connect: %s", 3 + index, token,
+		      l == NULL ? "no such listener" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		close(stream);
+		return;
+	}
+	add_relay(stream, fd);
+	add_relay(fcntl(fd, F_DUPFD_CLOEXEC, 3), fcntl(stream, F_DUPFD_CLOEXEC, 3));
 }
 
 static void accept_conns(void);
@@ -187,7 +368,7 @@ static void handle_create(int fd, const char *payload, size_t len)
 {
 	struct agent_failure f = {0};
 	struct error *err = NULL;
-	int stdio[3] = {-1, -1, -1};
+	struct process_fds fds = {.stdio = {-1, -1, -1}};
 	if (agent.created) {
 		failure_set(&f, 1, "the container exists already");
 		reply_error(fd, &f);
@@ -215,16 +396,14 @@ static void handle_create(int fd, const char *payload, size_t len)
 	struct process *init = init_process();
 	*init = (struct process){.token = AGENT_INIT_TOKEN, .stdin_relay = -1, .master = -1};
 	bool tty = agent.config.process != NULL && agent.config.process->terminal;
-	if (make_stdio(init, tty, stdio, &f) == 0) {
-		init->pid =
-			container_create(&agent.config, id, bundle, stdio, &agent.init_sync, &f);
+	if (make_fds(init, tty, &fds, &f) == 0) {
+		init->pid = container_create(&agent.config, id, bundle, &fds, &agent.init_sync, &f);
 		if (tty)
 			relay_terminal(init, &f);
 	}
-	for (int i = 0; i < 3; i++)
-		if (stdio[i] >= 0)
-			close(stdio[i]);
+	close_fds(&fds);
 	if (f.msg[0] != '\0' || init->pid <= 0) {
+		drop_listeners(init->token);
 		init->token[0] = '\0';
 		reply_error(fd, &f);
 		return;
@@ -362,7 +541,7 @@ static void handle_exec(int fd, const char *payload, size_t len)
 	struct agent_failure f = {0};
 	struct error *err = NULL;
 	struct oci_process proc;
-	int stdio[3] = {-1, -1, -1};
+	struct process_fds fds = {.stdio = {-1, -1, -1}};
 	size_t token_len = strnlen(payload, len);
 	struct process *init = init_process();
 	if (token_len == len || token_len == 0 || token_len > AGENT_TOKEN_MAX) {
@@ -379,15 +558,14 @@ static void handle_exec(int fd, const char *payload, size_t len)
 		struct process *p = new_process(payload);
 		if (p == NULL)
 			failure_set(&f, 1, "too many processes");
-		else if (make_stdio(p, proc.terminal, stdio, &f) == 0) {
-			p->pid = container_exec(init->pid, &proc, stdio, &f);
+		else if (make_fds(p, proc.terminal, &fds, &f) == 0) {
+			p->pid = container_exec(init->pid, &proc, &fds, &f);
 			if (proc.terminal)
 				relay_terminal(p, &f);
 		}
-		for (int i = 0; i < 3; i++)
-			if (stdio[i] >= 0)
-				close(stdio[i]);
+		close_fds(&fds);
 		if (p != NULL && (f.msg[0] != '\0' || p->pid <= 0)) {
+			drop_listeners(p->token);
 			if (p->stdin_relay >= 0)
 				relay_close(&agent.relays[p->stdin_relay]);
 			p->token[0] = '\0';
@@ -593,11 +771,18 @@ static void accept_one(int fd)
 		return;
 	}
 	memcpy(&s, payload, sizeof(s));
+	if (s.stream >= AGENT_FD_BASE && s.mode == AGENT_FD_CONN) {
+		connect_listener(fd, payload + sizeof(s), s.stream - AGENT_FD_BASE);
+		free(payload);
+		return;
+	}
 	for (int i = 0; i < MAX_STREAMS; i++) {
 		struct stream *st = &agent.streams[i];
 		if (st->fd < 0) {
 			st->fd = fd;
 			st->kind = s.stream;
+			st->mode = s.mode;
+			st->listen_fds = s.listen_fds;
 			snprintf(st->token, sizeof(st->token), "%s", payload + sizeof(s));
 			fd = -1;
 			break;
@@ -620,6 +805,7 @@ static void process_exited(struct process *p, int status)
 	debug("process %s (pid %d) exited: status 0x%x", p->token, (int)p->pid, status);
 	p->exited = true;
 	p->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	drop_listeners(p->token);
 	if (p->stdin_relay >= 0)
 		relay_close(&agent.relays[p->stdin_relay]);
 	p->stdin_relay = -1;

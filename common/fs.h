@@ -35,5 +35,8 @@ int fs_remove_tree_at(int dirfd, const char *name, struct error **err);
 /* Opens /dev/null on whichever of fds 0, 1 and 2 is closed, so that no
  * file opened later lands there and is taken for a standard stream. */
 void fs_stdio_to_null(void);
+/* Lets go of the caller's stdio: 0 and 1 become /dev/null, 2 becomes
+ * err_fd (/dev/null when err_fd < 0). */
+void fs_stdio_release(int err_fd);
 
 #endif

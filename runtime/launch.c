@@ -24,6 +24,7 @@
 #include "runtime/container.h"
 #include "runtime/guest.h"
 #include "runtime/hooks.h"
+#include "runtime/passed_fds.h"
 #include "runtime/supervisor.h"
 #include "runtime/vm_shape.h"
 
@@ -131,9 +132,11 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	size_t len;
 	struct oci_config config;
 	struct guest_image guest;
+	struct passed_fds fds;
 	int sync[2];
 
-	if (oci_config_load_text(o->bundle, &config, &text, &len, err) < 0)
+	if (passed_fds_collect((unsigned)o->preserve_fds, true, &fds, err) < 0 ||
+	    oci_config_load_text(o->bundle, &config, &text, &len, err) < 0)
 		return -1;
 	if (realpath(o->bundle, bundle) == NULL) {
 		oci_config_release(&config);
@@ -169,6 +172,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.shape = &shape,
 		.cgroup = cgroup,
 		.console_socket = o->console_socket,
+		.fds = fds.n > 0 ? &fds : NULL,
 		.sync_fd = sync[1],
 	};
 	pid_t pid = fork_vmm(&sc, c, sync, err);
@@ -259,12 +263,6 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			    o->preserve_fds > 65536)
 				return error_set(err, 0, "%s: --preserve-fds: '%s' is not a count",
 						 argv[0], optarg);
-			if (o->preserve_fds > 0)
-				return error_set_kind(
-					err, ENOTSUP,
-					"%s: --preserve-fds %d: vrun cannot pass host "
-					"file descriptors into a microVM yet",
-					argv[0], o->preserve_fds);
 			break;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "runtime/cli.h"
+#include "runtime/passed_fds.h"
 #include "runtime/statedir.h"
 
 struct global_options {
@@ -133,6 +134,9 @@ int main(int argc, char **argv)
 	 * file vrun opens would then become that stream (and, in the VMM, be
 	 * relayed to the container as its stdin or stdout). */
 	fs_stdio_to_null();
+	/* Likewise for fds 3 and up: which the caller passed (--preserve-fds)
+	 * is decided by what was open before vrun opened anything. */
+	passed_fds_note_open();
 	int status = EXIT_SUCCESS, verb_status = -1;
 
 	if (run(argc, argv, &verb_status, &err) < 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ int stdio_connect(const char *state_dir, const char *token, int streams[3], stru
 		streams[i] = -1;
 	for (int i = 0; i < 3; i++) {
 		streams[i] = agent_connect(state_dir, err);
-		struct agent_stdio st = {(uint32_t)i};
+		struct agent_stdio st = {.stream = (uint32_t)i};
 		if (streams[i] >= 0 && agent_write_frame2(streams[i], AGENT_STDIO, &st, sizeof(st),
 							  token, strlen(token)) == 0)
 			continue;
@@ -47,7 +48,7 @@ int stdio_connect_tty(const char *state_dir, const char *token, int *stream, str
 	*stream = agent_connect(state_dir, err);
 	if (*stream < 0)
 		return -1;
-	struct agent_stdio st = {AGENT_TTY};
+	struct agent_stdio st = {.stream = AGENT_TTY};
 	if (agent_write_frame2(*stream, AGENT_STDIO, &st, sizeof(st), token, strlen(token)) < 0) {
 		close(*stream);
 		*stream = -1;
@@ -81,6 +82,88 @@ static void *copy_thread(void *arg)
 	}
 	free(c);
 	return NULL;
+}
+
+/* Until fd is ready for `events` (a non-blocking fd said EAGAIN). */
+static void wait_ready(int fd, short events)
+{
+	struct pollfd p = {fd, events, 0};
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+static int write_all_waiting(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			wait_ready(fd, POLLOUT);
+			continue;
+		}
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *pump_thread(void *arg)
+{
+	struct copy *c = arg;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(c->from, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			wait_ready(c->from, POLLIN);
+			continue;
+		}
+		if (n <= 0 || write_all_waiting(c->to, buf, (size_t)n) < 0)
+			break;
+	}
+	shutdown(c->to, SHUT_WR);
+	close(c->from);
+	close(c->to);
+	if (c->output) {
+		pthread_mutex_lock(&c->relay->lock);
+		c->relay->outputs_running--;
+		pthread_cond_broadcast(&c->relay->done);
+		pthread_mutex_unlock(&c->relay->lock);
+	}
+	free(c);
+	return NULL;
+}
+
+int stdio_relay_pump(struct stdio_relay *r, int from, int to, struct error **err)
+{
+	struct copy *c = xcalloc(1, sizeof(*c));
+	*c = (struct copy){from, to, r != NULL, true, r};
+	if (r != NULL) {
+		pthread_mutex_lock(&r->lock);
+		r->outputs_running++;
+		pthread_mutex_unlock(&r->lock);
+	}
+	pthread_t t;
+	int ret = pthread_create(&t, NULL, pump_thread, c);
+	if (ret != 0) {
+		/* As if it had run and ended at once. */
+		c->output = false;
+		if (r != NULL) {
+			pthread_mutex_lock(&r->lock);
+			r->outputs_running--;
+			pthread_mutex_unlock(&r->lock);
+		}
+		close(from);
+		close(to);
+		free(c);
+		return error_set(err, ret, "relay thread");
+	}
+	pthread_detach(t);
+	return 0;
 }
 
 int stdio_relay_start(struct stdio_relay *r, const int streams[3], struct error **err)

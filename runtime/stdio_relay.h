@@ -30,7 +30,14 @@ int stdio_connect_tty(const char *state_dir, const char *token, int *stream, str
  * a pty slave).  Takes the stream, not `in` and `out`. */
 int stdio_relay_start_tty(struct stdio_relay *r, int in, int out, int stream, struct error **err);
 
-/* Waits until stdout and stderr have ended, at most timeout_ms. */
+/* Copies `from` to `to` on a thread of its own until `from` ends, then
+ * ends `to` (half-closes a socket) and closes both; a non-blocking fd is
+ * waited for.  With `r` (started), stdio_relay_wait waits for it too.
+ * Takes both fds, also on failure. */
+int stdio_relay_pump(struct stdio_relay *r, int from, int to, struct error **err);
+
+/* Waits until stdout and stderr (and the pumps given the relay) have
+ * ended, at most timeout_ms. */
 void stdio_relay_wait(struct stdio_relay *r, int timeout_ms);
 
 #endif

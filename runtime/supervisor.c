@@ -29,6 +29,7 @@
 #include "netns/net.h"
 #include "runtime/agent_client.h"
 #include "runtime/cgroup.h"
+#include "runtime/passed_fds.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
 #include "vmm/vm.h"
@@ -588,6 +589,15 @@ static int create_container(struct supervisor *s, struct error **err)
 	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
+	/* With a console socket the caller's stdio is not the container's:
+	 * we let go of it, so that a caller reading our stdout to its end
+	 * (go-runc does) is not held until the container exits.  Our own
+	 * warnings go on in vmm.log. */
+	if (tty && s->c->console_socket != NULL)
+		fs_stdio_release(s->serial_fd);
+	if (s->c->fds != NULL &&
+	    passed_fds_connect(s->c->state_dir, AGENT_INIT_TOKEN, s->c->fds, err) < 0)
+		return 1;
 	/* The guest's interfaces first: the process starts networked. */
 	if (s->net.n > 0 &&
 	    agent_send_network(s->agent_fd, s->net.ifaces, s->net.n, &code, err) < 0)
@@ -602,6 +612,9 @@ static int create_container(struct supervisor *s, struct error **err)
 	memcpy(payload + id_len + bundle_len, s->c->config_text, s->c->config_len);
 	if (agent_request(s->agent_fd, AGENT_CREATE, payload, len, &code, err) < 0)
 		return code;
+	if (s->c->fds != NULL &&
+	    passed_fds_relay(&s->relay, s->c->state_dir, AGENT_INIT_TOKEN, s->c->fds, err) < 0)
+		return 1;
 	return 0;
 }
 

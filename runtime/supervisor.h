@@ -21,6 +21,8 @@
  * (its own layer is BUNDLE/upper). */
 #define ROOTFS_LOWER_ANNOTATION "io.vrun.rootfs.lowerdir"
 
+struct passed_fds;
+
 struct supervisor_config {
 	const char *id;
 	const char *state_dir; /* <root>/<id> */
@@ -32,6 +34,7 @@ struct supervisor_config {
 	const struct vm_shape *shape;
 	const char *cgroup;	    /* from the cgroup root (cgroup.h); "" or NULL: none */
 	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
+	struct passed_fds *fds;	    /* fds 3.. for the process (passed_fds.h); NULL: none */
 	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
 };
 

@@ -32,6 +32,7 @@
 #include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/launch.h"
+#include "runtime/passed_fds.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
 
@@ -44,6 +45,7 @@ struct exec_options {
 	const char *cwd, *user, *pid_file, *console_socket;
 	char **env;
 	size_t nr_env;
+	unsigned preserve_fds;
 };
 
 static int parse_options(int argc, char **argv, struct exec_options *o, struct error **err)
@@ -96,14 +98,17 @@ static int parse_options(int argc, char **argv, struct exec_options *o, struct e
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
 			break;
-		case OPT_PRESERVE:
-			if (strcmp(optarg, "0") != 0)
-				return error_set_kind(
-					err, ENOTSUP,
-					"exec: --preserve-fds %s: vrun cannot pass host "
-					"file descriptors into a microVM yet",
-					optarg);
+		case OPT_PRESERVE: {
+			char *end;
+			errno = 0;
+			long n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || n < 0 || n > 65536)
+				return error_set(err, 0,
+						 "exec: --preserve-fds: '%s' is not a count",
+						 optarg);
+			o->preserve_fds = (unsigned)n;
 			break;
+		}
 		}
 	}
 	if (optind >= argc)
@@ -320,11 +325,12 @@ static int connect_streams(const char *dir, const struct exec_options *o,
 
 static int start_process(struct vrun_context *ctx, struct container *c, const char *dir,
 			 const struct exec_options *o, const struct oci_process *p,
-			 const char *token, int streams[3], int *tty, int *control,
-			 struct error **err)
+			 const char *token, int streams[3], int *tty, struct passed_fds *fds,
+			 int *control, struct error **err)
 {
 	cleanup_free char *json = oci_process_to_json(p);
-	if (connect_streams(dir, o, p, token, streams, tty, err) < 0)
+	if (connect_streams(dir, o, p, token, streams, tty, err) < 0 ||
+	    passed_fds_connect(dir, token, fds, err) < 0)
 		return error_wrap(err, "exec %s", c->id);
 	*control = agent_connect(dir, err);
 	if (*control < 0)
@@ -378,7 +384,10 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 	int streams[3] = {-1, -1, -1}, control = -1, tty = -1;
 	struct stdio_relay relay;
 	struct termios saved;
+	struct passed_fds fds;
 	bool raw = false;
+	if (passed_fds_collect(o->preserve_fds, false, &fds, err) < 0)
+		return error_wrap(err, "exec %s", c->id);
 	if (p->terminal && o->detach && o->console_socket == NULL)
 		return error_set_kind(err, EINVAL,
 				      "exec %s: cannot allocate a terminal when detaching without "
@@ -388,7 +397,8 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 		raw = own_terminal(p, &saved);
 	make_token(token, sizeof(token));
 	snprintf(dir, sizeof(dir), "%s/%s", ctx->root, c->id);
-	if (start_process(ctx, c, dir, o, p, token, streams, &tty, &control, err) < 0) {
+	if (start_process(ctx, c, dir, o, p, token, streams, &tty, &fds, &control, err) < 0) {
+		passed_fds_close_streams(&fds);
 		for (int i = 0; i < 3; i++)
 			if (streams[i] >= 0)
 				close(streams[i]);
@@ -406,6 +416,7 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 		if (pid < 0)
 			return error_set(err, errno, "exec %s: fork the relay", c->id);
 		if (pid > 0) {
+			passed_fds_close_streams(&fds);
 			for (int i = 0; i < 3; i++)
 				if (streams[i] >= 0)
 					close(streams[i]);
@@ -416,6 +427,10 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 						   : 0;
 		}
 		setsid();
+		/* A terminal's process does not have our stdio: let go of
+		 * it, as the VMM does (go-runc reads it to its end). */
+		if (tty >= 0)
+			fs_stdio_release(-1);
 	} else if (tty >= 0) {
 		/* To have the terminal as ours we must lead a session; under a
 		 * shell's job control we cannot, and resizes then stay there. */
@@ -432,6 +447,8 @@ static int run_exec(struct vrun_context *ctx, struct container *c, const struct 
 	int ret = !p->terminal ? stdio_relay_start(&relay, streams, err)
 			       : stdio_relay_start_tty(&relay, tty >= 0 ? tty : 0,
 						       tty >= 0 ? tty : 1, streams[0], err);
+	if (ret == 0)
+		ret = passed_fds_relay(&relay, dir, token, &fds, err);
 	int status = ret < 0 ? -1
 			     : wait_process(control, token, &relay, winch,
 					    tty >= 0 ? tty : (raw ? 0 : -1));

@@ -199,16 +199,24 @@ expect "update of pids (from stdin) is refused by name" 1 "" \
 echo '{"cpu": {"quota": 50000}}' >"$work/cpu.json"
 run "$vrun" --root "$root" update --resources "$work/cpu.json" nosuch
 expect "update of a missing container" 1 "" 'container "nosuch" does not exist'
-# --preserve-fds: 0 is accepted (conmon may pass it); more is refused
-# plainly until host fds can reach a guest.
-run "$vrun" --root "$root" create --preserve-fds 2 --bundle "$work/nonexistent" x
-expect "create --preserve-fds 2 is refused, saying why" 1 "" \
-	"^vrun: create: --preserve-fds 2: vrun cannot pass host file descriptors into a microVM yet$"
+# --preserve-fds: each fd is checked before anything starts; what cannot
+# be relayed into a VM (a directory, a datagram socket) or is not open is
+# refused by number.
 run "$vrun" --root "$root" create --preserve-fds 0 --bundle "$work/nonexistent" x
 expect "create --preserve-fds 0 goes on (to the missing bundle)" 1 "" "nonexistent/config.json"
-run "$vrun" --root "$root" exec --preserve-fds 1 x true
-expect "exec --preserve-fds 1 is refused, saying why" 1 "" \
-	"^vrun: exec: --preserve-fds 1: vrun cannot pass host file descriptors into a microVM yet$"
+run bash -c 'exec 3</dev/null 4<"$1"; exec "$2" --root "$3" create --preserve-fds 2 --bundle "$4" x' _ "$work" "$vrun" "$root" "$work/nonexistent"
+expect "create --preserve-fds 2 with a directory as fd 4: refused, saying which fd and why" 1 "" \
+	"^vrun: create x: --preserve-fds 2: fd 4 is a directory: only its bytes could reach a microVM$"
+run bash -c 'exec 3</dev/null 4<&-; exec "$1" --root "$2" create --preserve-fds 2 --bundle "$3" x' _ "$vrun" "$root" "$work/nonexistent"
+expect "create --preserve-fds 2 with fd 4 closed: refused" 1 "" \
+	"^vrun: create x: --preserve-fds 2: fd 4: Bad file descriptor$"
+run "$vrun" --root "$root" create --preserve-fds 40 --bundle "$work/nonexistent" x
+expect "create --preserve-fds 40: more than a VM takes" 1 "" \
+	"^vrun: create x: --preserve-fds 40: at most 32 fds can be passed into a microVM$"
+run bash -c 'exec 3</dev/null; exec "$1" --root "$2" create --preserve-fds 1 --bundle "$3" x' _ "$vrun" "$root" "$work/nonexistent"
+expect "create --preserve-fds 1 with a readable fd 3 goes on (to the missing bundle)" 1 "" "nonexistent/config.json"
+run "$vrun" --root "$root" exec --preserve-fds x1 x true
+expect "exec --preserve-fds takes a count" 1 "" "^vrun: exec: --preserve-fds: 'x1' is not a count$"
 # vrun check here; the boot itself is tested in the test host (vmhost).
 if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	run "$vrun" --root "$root" check

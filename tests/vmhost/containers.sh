@@ -68,6 +68,12 @@ run timeout 60 $vrun --root "$croot" exec --user user:tty life sh -c 'echo "$(id
 expect "exec --user NAME:GROUP from the container's /etc/passwd and /etc/group" 0 '^1000:5$' ""
 run timeout 60 $vrun --root "$croot" exec --user user life sh -c 'echo "$(id -u):$(id -g):$(id -G)"'
 expect "exec --user NAME: its passwd group and the groups listing it in /etc/group" 0 '^1000:1000:1000 29 50$' ""
+# exec --preserve-fds: the host's fd 3 (a file read) and 4 (a file
+# written) are the process's 3 and 4.
+printf 'passed in\n' >"$scratch/fd3.in"
+run bash -c 'exec 3<"$1" 4>"$2"; exec timeout 60 "$3" --root "$4" exec --preserve-fds 2 life sh -c "cat <&3; echo out-via-4 >&4"' _ "$scratch/fd3.in" "$scratch/fd4.out" "$vrun" "$croot"
+expect "exec --preserve-fds 2: the process reads the host's fd 3" 0 '^passed in$' ""
+check "... and what it wrote to its fd 4 is in the host's file" grep -qx out-via-4 "$scratch/fd4.out"
 timeout 60 build/tests/console_recv "$scratch/exec-console.sock" $'typed\n' 40x120 >"$scratch/exec-tty.out" 2>"$scratch/exec-tty.err" &
 recv_job=$!
 for _ in $(seq 50); do [[ -S $scratch/exec-console.sock ]] && break; sleep 0.1; done
@@ -115,6 +121,33 @@ expect "kill on a stopped container: container not running" 1 "" 'container not 
 run $vrun --root "$croot" delete life
 expect "delete of the stopped container" 0 "" ""
 check "delete removed its state, sockets and log" test ! -e "$croot/life"
+
+# Passed fds at run: systemd's listening socket (LISTEN_FDS and
+# LISTEN_PID naming vrun, as when systemd starts it) comes first: the
+# process gets a TCP listening socket of the guest's at fd 3, with
+# LISTEN_FDS=1 LISTEN_PID=1, and a connection to the host's arrives on
+# it.  --preserve-fds 2 adds fd 4, a file it reads, and fd 5, a pipe it
+# writes (whose reader on the host sees the end when the process exits).
+cp build/tests/fdtool "$bundles/base/rootfs/bin/fdtool"
+bundle passfds sh -c 'cat <&4; echo to-host >&5; exec fdtool serve'
+rm -f "$scratch/fd5.fifo" && mkfifo "$scratch/fd5.fifo"
+cat "$scratch/fd5.fifo" >"$scratch/fd5.out" &
+fifo_reader=$!
+timeout 120 build/tests/fdtool listen 127.0.0.1 5311 $vrun --root "$croot" run --preserve-fds 2 \
+	--bundle "$bundles/passfds" passfds 4<"$scratch/fd3.in" 5>"$scratch/fd5.fifo" \
+	>"$scratch/passfds.out" 2>"$scratch/passfds.err" &
+passfds_job=$!
+run timeout 120 build/tests/fdtool get 127.0.0.1 5311 hello
+expect "a connection to the host's socket reaches the process's fd 3: a TCP listener, LISTEN_FDS=1 LISTEN_PID=1" \
+	0 '^LISTEN_FDS=1 LISTEN_PID=1 family=inet got=hello$' ""
+wait $passfds_job
+passfds_rc=$?
+check "run with passed fds: exit 0 ($(head -c 300 "$scratch/passfds.err"))" test $passfds_rc = 0
+check "... fd 4, a file on the host, was read" grep -qx "passed in" "$scratch/passfds.out"
+for _ in $(seq 50); do kill -0 $fifo_reader 2>/dev/null || break; sleep 0.1; done
+check "... fd 5, a pipe, carried the line and then its end" \
+	bash -c '! kill -0 $1 2>/dev/null && [[ $(cat "$2") == to-host ]]' _ $fifo_reader "$scratch/fd5.out"
+kill $fifo_reader 2>/dev/null
 
 # run in the background, TERM through `vrun kill` (the handler exits 143),
 # and KILL: the VM goes with the VMM (137), as a process would.
@@ -183,6 +216,27 @@ check "the process's stdio is a terminal in the guest" grep -q '^/dev/pts/' "$sc
 check "its size came from consoleSize (33 rows, 101 columns)" grep -q '^33 101' "$scratch/tty.out"
 check "input typed on the master reached it, through the guest's line discipline" grep -q '^got: hello tty' "$scratch/tty.out"
 check "a resize of the master (SIGWINCH to the VMM) reached the guest's terminal" grep -q '^now 40 120' "$scratch/tty.out"
+
+# With a terminal the runtime's own stdout and stderr are not the
+# process's: go-runc reads them to their end before it goes on, so neither
+# the VMM nor an exec --detach relay may keep them.  Piped through cat, a
+# create (then an exec) ends though the container runs on.
+edit='.process.terminal = true'
+bundle tty2 sleep 600
+for sock in console2 console3; do
+	timeout 120 build/tests/console_recv "$scratch/$sock.sock" "" >/dev/null 2>&1 &
+done
+for _ in $(seq 50); do [[ -S $scratch/console3.sock ]] && break; sleep 0.1; done
+run timeout 60 bash -c '"$@" 2>&1 | cat' _ $vrun --root "$croot" create --console-socket "$scratch/console2.sock" \
+	--bundle "$bundles/tty2" tty2
+expect "create with a terminal: its stdout and stderr end when it returns" 0 "" ""
+$vrun --root "$croot" start tty2
+run timeout 60 bash -c '"$@" 2>&1 | cat' _ $vrun --root "$croot" exec --tty --detach \
+	--pid-file "$scratch/tty2-exec.pid" --console-socket "$scratch/console3.sock" tty2 sleep 600
+expect "exec --tty --detach: its stdout and stderr end when it returns" 0 "" ""
+relay=$(cat "$scratch/tty2-exec.pid" 2>/dev/null)
+check "... while its relay runs on" test -n "$relay" -a -d "/proc/$relay"
+$vrun --root "$croot" delete --force tty2
 
 # Hooks: the host's with the state on stdin, the guest's (createContainer,
 # startContainer) inside the VM with the container's root; all in the

@@ -29,6 +29,12 @@ check "... and nothing but lo" bash -c '[[ $(tail -1 <<<"$1") == lo && $(wc -l <
 run timeout 120 "${podman[@]}" run --rm --network none "$image" sh -c 'exit 42'
 expect "podman run: the container's exit code (42)" 42 "" ""
 
+# --preserve-fds: conmon passes the fd on to vrun, the process reads it.
+printf 'from the host fd\n' >"$pwork/fd3"
+run bash -c 'exec 3<"$1"; shift; exec timeout 120 "$@"' _ "$pwork/fd3" "${podman[@]}" run --rm --network none \
+	--preserve-fds 1 "$image" sh -c 'cat <&3'
+expect "podman run --preserve-fds 1: the process reads fd 3" 0 '^from the host fd$' ""
+
 # A web server in a container on the default bridge, published on the
 # host; a server in the test host at the bridge's gateway (once the bridge
 # is there).  (Debian's busybox-static `wget -T` segfaults, on the host
