@@ -2,6 +2,7 @@
 #include "runtime/agent_client.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
+#include "common/unix_socket.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "netns/net.h"
@@ -38,21 +40,20 @@ static int read_ok_line(int fd, const char *path, struct error **err)
 
 int agent_connect(const char *state_dir, struct error **err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", state_dir, VSOCK_SOCKET) >=
-	    (int)sizeof(addr.sun_path))
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", state_dir, VSOCK_SOCKET) >= (int)sizeof(path))
 		return error_set_kind(err, ENAMETOOLONG, "%s/%s: path too long", state_dir,
 				      VSOCK_SOCKET);
 	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return error_set(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return error_set(err, errno, "connect to the VMM at %s", addr.sun_path);
+	if (unix_connect(fd, path) < 0)
+		return error_set(err, errno, "connect to the VMM at %s", path);
 	char hello[32];
 	int n = snprintf(hello, sizeof(hello), "CONNECT %d\n", AGENT_PORT);
 	if (write(fd, hello, (size_t)n) != n)
-		return error_set(err, errno, "%s", addr.sun_path);
-	if (read_ok_line(fd, addr.sun_path, err) < 0)
+		return error_set(err, errno, "%s", path);
+	if (read_ok_line(fd, path, err) < 0)
 		return -1;
 	return steal_fd(&fd);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
+#include "common/unix_socket.h"
 #include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -54,7 +55,7 @@ struct supervisor {
 	int serial_fd;
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
-	char listen_path[108];
+	char listen_path[PATH_MAX];
 	bool own_mounts;       /* in a mount namespace of its own */
 	const char *netns;     /* the container's network namespace, or NULL */
 	struct net_config net; /* its interfaces, each with a tap beside it */
@@ -271,18 +272,14 @@ static int setup_bind_share(struct supervisor *s, bool *shared, struct error **e
 
 static int listen_agent(struct supervisor *s, struct error **err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	snprintf(s->listen_path, sizeof(s->listen_path), "%s/%s_%d", s->c->state_dir, VSOCK_SOCKET,
-		 AGENT_PORT);
-	if (strlen(s->listen_path) + 1 >= sizeof(addr.sun_path))
-		return error_set_kind(err, ENAMETOOLONG, "%s: path too long", s->listen_path);
-	strcpy(addr.sun_path, s->listen_path);
+	if (snprintf(s->listen_path, sizeof(s->listen_path), "%s/%s_%d", s->c->state_dir,
+		     VSOCK_SOCKET, AGENT_PORT) >= (int)sizeof(s->listen_path))
+		return error_set_kind(err, ENAMETOOLONG, "%s: path too long", s->c->state_dir);
 	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s->listen_fd < 0)
 		return error_set(err, errno, "socket");
 	unlink(s->listen_path);
-	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(s->listen_fd, 1) < 0)
+	if (unix_bind(s->listen_fd, s->listen_path) < 0 || listen(s->listen_fd, 1) < 0)
 		return error_set(err, errno, "listen on %s", s->listen_path);
 	return 0;
 }

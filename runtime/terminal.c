@@ -15,15 +15,12 @@
 
 #include "common/cleanup.h"
 #include "common/fdpass.h"
+#include "common/unix_socket.h"
 
 static int send_master(const char *path, int master, const char *name, struct error **err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return error_set_kind(err, ENAMETOOLONG, "console socket %s: path too long", path);
-	strcpy(addr.sun_path, path);
 	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+	if (fd < 0 || unix_connect(fd, path) < 0)
 		return error_set(err, errno, "console socket %s", path);
 	if (fdpass_send(fd, master, name, strlen(name)) < 0)
 		return error_set(err, errno, "send the terminal to console socket %s", path);

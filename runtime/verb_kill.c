@@ -30,10 +30,21 @@ static int send_signal(struct container *c, const char *root, int signo, bool al
 		       struct error **err)
 {
 	const char *status = container_refresh_status(c);
+	/* As runc: kill --all of a stopped container has nothing to do and
+	 * is no error (containerd's shim sends it when it cleans up). */
+	if (strcmp(status, STATUS_STOPPED) == 0 && all)
+		return 0;
 	if (strcmp(status, STATUS_STOPPED) == 0)
 		return error_set_kind(err, ESRCH, "container not running: %s", c->id);
-	if (all && strcmp(status, STATUS_PAUSED) != 0)
-		return signal_all(c, root, signo, err);
+	if (all && strcmp(status, STATUS_PAUSED) != 0) {
+		if (signal_all(c, root, signo, err) == 0)
+			return 0;
+		/* It may have stopped while we asked. */
+		if (strcmp(container_refresh_status(c), STATUS_STOPPED) != 0)
+			return -1;
+		error_release(err);
+		return 0;
+	}
 	pid_t pid = (pid_t)c->record.state.pid;
 	log_debug("kill %s: signal %d to VMM pid %d", c->id, signo, (int)pid);
 	if (kill(pid, signo) < 0) {

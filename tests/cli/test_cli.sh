@@ -150,6 +150,10 @@ check "delete --force killed the VMM and removed the state" bash -c "! kill -0 $
 run "$vrun" --root "$root" delete c-created
 expect "delete of a created container kills and removes it" 0 "" ""
 check "the created container's VMM is gone" bash -c "sleep 0.1; ! kill -0 $created_pid 2>/dev/null && test ! -e '$root/c-created'"
+run "$vrun" --root "$root" kill c-stopped 15
+expect "kill of a stopped container: container not running" 1 "" '^vrun: container not running: c-stopped$'
+run "$vrun" --root "$root" kill --all c-stopped 9
+expect "kill --all of a stopped container succeeds (containerd's shim sends it at cleanup)" 0 "" ""
 run "$vrun" --root "$root" delete c-stopped
 expect "delete of a stopped container" 0 "" ""
 run "$vrun" --root "$root" delete c-reused
@@ -172,10 +176,17 @@ check "text log: logrus-style record" grep -qE '^time="[-0-9T:]+Z" level=error m
 run "$vrun" --log-format yaml list
 expect "unknown --log-format" 1 "" "unknown format 'yaml'"
 
-# Lifecycle verbs on containers that do not exist.
-for verb in start kill exec pause resume ps; do
-	run "$vrun" --root "$root" "$verb" nosuch $([ "$verb" = exec ] && echo true)
+# Lifecycle verbs on containers that do not exist: the error on stderr,
+# and with --log-format json the same message as the log's one object.
+for verb in start kill exec pause resume ps update; do
+	rm -f "$work/log.json"
+	pre=() post=()
+	[[ $verb == exec ]] && post=(true)
+	[[ $verb == update ]] && echo '{}' >"$work/empty.json" && pre=(--resources "$work/empty.json")
+	run "$vrun" --root "$root" --log "$work/log.json" --log-format=json "$verb" "${pre[@]}" nosuch "${post[@]}"
 	expect "$verb of a missing container" 1 "" 'container "nosuch" does not exist'
+	check "$verb: the log's one JSON object has the same message" \
+		jq -es --arg e "${err#vrun: }" 'length == 1 and .[0].level == "error" and .[0].msg == $e' "$work/log.json"
 done
 run "$vrun" --root "$root" run --bundle "$work/nonexistent" x
 expect "run of a missing bundle" 1 "" 'run x: open `.*/nonexistent/config.json`: No such file or directory'

@@ -13,7 +13,17 @@ mkdir -p /var/lib/containerd && mount -t tmpfs tmpfs /var/lib/containerd
 tar -C "$bundles/base/rootfs" -cf "$cwork/base.tar" .
 IMAGE_CONFIG='.config = {Cmd: ["sh"], Env: ["PATH=/bin"]}' new_image "$cwork/image" v1 "$cwork/base.tar"
 skopeo copy -q "oci:$cwork/image:v1" "oci-archive:$cwork/image.tar:v1"
-containerd --address "$cwork/containerd.sock" --state "$cwork/state" >"$cwork/containerd.log" 2>&1 &
+# Debian's settings (the CRI plugin's CNI paths), a sandbox image of ours,
+# and docs/containerd-config.toml's runtime class.
+{
+	printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+	printf '  sandbox_image = "localhost/vrun-test:sandbox"\n'
+	printf '[plugins."io.containerd.grpc.v1.cri".cni]\n'
+	printf '  bin_dir = "/usr/lib/cni"\n  conf_dir = "/etc/cni/net.d"\n'
+	grep -v '^version' docs/containerd-config.toml | sed "s|/usr/local/bin/vrun|$top/build/vrun|"
+} >"$cwork/config.toml"
+containerd --config "$cwork/config.toml" --address "$cwork/containerd.sock" --state "$cwork/state" \
+	>"$cwork/containerd.log" 2>&1 &
 containerd_pid=$!
 for _ in $(seq 100); do [[ -S $cwork/containerd.sock ]] && break; sleep 0.1; done
 ctr=(ctr --address "$cwork/containerd.sock")
@@ -37,6 +47,27 @@ run "${ctr[@]}" container delete c2
 expect "ctr container delete" 0 "" ""
 check "no vrun state left behind by containerd's shim" \
 	bash -c '[[ -z $(ls /run/containerd/runc/default 2>/dev/null) ]]'
+# A CRI client, as the kubelet (tests/vmhost/cri-client: Debian has no
+# crictl), asking for the runtime class `vrun` of docs/containerd-config.toml:
+# its runc v2 shim runs BinaryName, vrun, for the pod's sandbox and its
+# container, each a VM (the guest's kernel says so).  The pod uses the
+# node's network.
+IMAGE_CONFIG='.config = {Cmd: ["sleep", "3600"], Env: ["PATH=/bin"]}' new_image "$cwork/image" sandbox "$cwork/base.tar"
+skopeo copy -q "oci:$cwork/image:sandbox" "oci-archive:$cwork/sandbox.tar:sandbox"
+for archive in image sandbox; do
+	"${ctr[@]}" -n k8s.io image import --base-name localhost/vrun-test "$cwork/$archive.tar" >/dev/null 2>&1
+done
+mkdir -p "$cwork/pod-logs"
+guest_kernel=$(readlink build/guest/vmlinuz | sed 's/^vmlinuz-//')
+run timeout 300 tests/vmhost/cri-client "$cwork/containerd.sock" vrun "$image" "$cwork/pod-logs" \
+	sh -c 'echo "cri on $(uname -r)"; exit 7'
+expect "CRI with the runtime class vrun (config.toml's BinaryName): a pod, a container, its exit code (7)" \
+	0 '^exit 7$' ""
+check "... the container's output, from the guest's kernel, in its CRI log" \
+	grep -qE " stdout F cri on $guest_kernel\$" <<<"$out"
+check "... the pod is gone, and no vrun state is left in the k8s.io root" \
+	bash -c '[[ -z $(ls /run/containerd/runc/k8s.io 2>/dev/null) ]]'
+
 # ctr run --cni: the CNI bridge plugin makes the network in the task's own
 # namespace after create; start hands it to the NIC that waits for it.
 mkdir -p /etc/cni/net.d /opt/cni "$cwork/gw" && ln -sfn /usr/lib/cni /opt/cni/bin

@@ -91,6 +91,11 @@ run timeout 120 "${podman[@]}" run -d --name life --network none "$image" \
 expect "podman run -d" 0 '^[0-9a-f]{64}$' ""
 run timeout 60 "${podman[@]}" exec life sh -c 'echo in exec; exit 3'
 expect "podman exec: output and exit code (3)" 3 '^in exec$' ""
+# podman top with ps(1) options runs ps in the container (exec): the
+# guest's processes.  (Without them Podman reads /proc in the VMM's mount
+# namespace: the host's processes; README, "Podman top".)
+run timeout 60 "${podman[@]}" top life -ef
+expect "podman top -ef: the guest's processes, its PID 1 the container's" 0 '^ +1 root +sh -c trap' ""
 run timeout 30 "${podman[@]}" inspect -f '{{.State.Pid}} {{.Id}}' life
 check "podman inspect: State.Pid is the VMM's pid (vrun state's)" \
 	bash -c 'read -r pid id <<<"$1"; [[ $pid -gt 0 && $pid == $("$2" state "$id" | jq .pid) ]]' _ "$out" "$top/build/vrun"

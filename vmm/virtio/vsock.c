@@ -5,6 +5,7 @@
 #include "vmm/virtio/vsock.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/virtio_vsock.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/unix_socket.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -379,13 +381,12 @@ static int conn_watch(struct vsock_conn *c)
 /* The guest connects to host port P: connect to `<path>_P`. */
 static void guest_request(struct vsock_device *dev, const struct virtio_vsock_hdr *h)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int len = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s_%u", dev->path, h->dst_port);
+	char path[PATH_MAX];
+	int len = snprintf(path, sizeof(path), "%s_%u", dev->path, h->dst_port);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || len >= (int)sizeof(addr.sun_path) ||
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	if (fd < 0 || len >= (int)sizeof(path) || unix_connect(fd, path) < 0) {
 		log_debug("virtio-vsock: guest port %u to host port %u: no listener at %s",
-			  h->src_port, h->dst_port, addr.sun_path);
+			  h->src_port, h->dst_port, path);
 		if (fd >= 0)
 			close(fd);
 		owe_orphan_reset(dev, h->dst_port, h->src_port);
@@ -651,20 +652,17 @@ const struct virtio_device_ops virtio_vsock_ops = {
 
 int vsock_init(struct vsock_device *dev, const char *path, struct error **err)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	*dev = (struct vsock_device){.guest_cid = VSOCK_GUEST_CID,
 				     .listen_fd = -1,
 				     .next_port = 1u << 30,
 				     .trace = getenv("VRUN_TRACE_VSOCK") != NULL};
-	if (strlen(path) + 8 >= sizeof(addr.sun_path))
+	if (strlen(path) + 12 >= PATH_MAX) /* and "_PORT" */
 		return error_set_kind(err, ENAMETOOLONG, "vsock socket `%s`: path too long", path);
-	strcpy(addr.sun_path, path);
 	dev->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (dev->listen_fd < 0)
 		return error_set(err, errno, "vsock socket");
 	unlink(path);
-	if (bind(dev->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(dev->listen_fd, 64) < 0) {
+	if (unix_bind(dev->listen_fd, path) < 0 || listen(dev->listen_fd, 64) < 0) {
 		error_set(err, errno, "vsock socket `%s`", path);
 		close(dev->listen_fd);
 		dev->listen_fd = -1;
