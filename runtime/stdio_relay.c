@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
-#include "common/fs.h"
 #include "common/xalloc.h"
 #include "runtime/agent_client.h"
 
@@ -57,33 +56,6 @@ int stdio_connect_tty(const char *state_dir, const char *token, int *stream, str
 	return 0;
 }
 
-static void *copy_thread(void *arg)
-{
-	struct copy *c = arg;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(c->from, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || fs_write_all(c->to, buf, (size_t)n) < 0)
-			break;
-	}
-	if (c->output) {
-		/* Also when our reader went away: the guest then sees the
-		 * stream closed. */
-		if (c->close_from)
-			close(c->from);
-		pthread_mutex_lock(&c->relay->lock);
-		c->relay->outputs_running--;
-		pthread_cond_broadcast(&c->relay->done);
-		pthread_mutex_unlock(&c->relay->lock);
-	} else {
-		shutdown(c->to, SHUT_WR);
-	}
-	free(c);
-	return NULL;
-}
-
 /* Until fd is ready for `events` (a non-blocking fd said EAGAIN). */
 static void wait_ready(int fd, short events)
 {
@@ -110,30 +82,58 @@ static int write_all_waiting(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static void *pump_thread(void *arg)
+/* from to `to` until from ends or either fails; a non-blocking fd is
+ * waited for. */
+static void copy_all(int from, int to)
 {
-	struct copy *c = arg;
 	char buf[65536];
 	for (;;) {
-		ssize_t n = read(c->from, buf, sizeof(buf));
+		ssize_t n = read(from, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			wait_ready(c->from, POLLIN);
+			wait_ready(from, POLLIN);
 			continue;
 		}
-		if (n <= 0 || write_all_waiting(c->to, buf, (size_t)n) < 0)
-			break;
+		if (n <= 0 || write_all_waiting(to, buf, (size_t)n) < 0)
+			return;
 	}
+}
+
+static void output_done(struct stdio_relay *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->outputs_running--;
+	pthread_cond_broadcast(&r->done);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *copy_thread(void *arg)
+{
+	struct copy *c = arg;
+	copy_all(c->from, c->to);
+	if (c->output) {
+		/* Also when our reader went away: the guest then sees the
+		 * stream closed. */
+		if (c->close_from)
+			close(c->from);
+		output_done(c->relay);
+	} else {
+		shutdown(c->to, SHUT_WR);
+	}
+	free(c);
+	return NULL;
+}
+
+static void *pump_thread(void *arg)
+{
+	struct copy *c = arg;
+	copy_all(c->from, c->to);
 	shutdown(c->to, SHUT_WR);
 	close(c->from);
 	close(c->to);
-	if (c->output) {
-		pthread_mutex_lock(&c->relay->lock);
-		c->relay->outputs_running--;
-		pthread_cond_broadcast(&c->relay->done);
-		pthread_mutex_unlock(&c->relay->lock);
-	}
+	if (c->output)
+		output_done(c->relay);
 	free(c);
 	return NULL;
 }
