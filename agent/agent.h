@@ -70,6 +70,11 @@ extern int terminal_master;
 pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
 		     struct agent_failure *f);
 
+/* Copies directory `from`'s contents into `to` (tmpcopyup): files, dirs,
+ * symlinks and special files with their owners, modes and times.  0, or
+ * -1 with errno and the failing entry's name in `where`. */
+int copy_tree(int from, int to, char *where, size_t size);
+
 /* Loads the modules named in `list` (/modules/order, /modules/later), in
  * its order; how many loaded. */
 int load_modules(const char *list);

@@ -113,7 +113,7 @@ static const struct mount_flag *find_flag(const struct mount_flag *table, size_t
 struct mount_plan {
 	unsigned long flags, propagation;
 	char data[1024];
-	bool copyup; /* tmpcopyup: not done yet, the tmpfs starts empty */
+	bool copyup; /* tmpcopyup: the tmpfs gets what the directory held */
 };
 
 static void plan_mount(const struct oci_mount *m, struct mount_plan *p)
@@ -189,12 +189,10 @@ static void do_mount(int sync, const struct oci_mount *m, size_t index)
 		src = "cgroup2";
 	}
 	bool file = bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
-	if (p.copyup)
-		report("container: mount %s: tmpcopyup is not supported yet: the tmpfs starts "
-		       "empty",
-		       m->destination);
 	if (make_path(target, file) < 0)
 		fail(sync, 1, "mount %s: create mount point: %s", m->destination, strerror(errno));
+	/* What the directory holds, before the tmpfs hides it. */
+	int lower = p.copyup && !bind ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	unsigned long flags = p.flags & ~(MS_RDONLY | MS_REMOUNT);
 	if (mount(src, target, type, bind ? flags : p.flags, p.data[0] ? p.data : NULL) < 0) {
 		if (type != NULL && strcmp(type, "cgroup2") == 0) {
@@ -203,6 +201,15 @@ static void do_mount(int sync, const struct oci_mount *m, size_t index)
 			return;
 		}
 		fail(sync, 1, "mount %s on %s: %s", src, m->destination, strerror(errno));
+	}
+	if (lower >= 0) {
+		char where[256];
+		int upper = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (upper < 0 || copy_tree(lower, upper, where, sizeof(where)) < 0)
+			fail(sync, 1, "mount %s: tmpcopyup of %s: %s", m->destination,
+			     upper < 0 ? "." : where, strerror(errno));
+		close(upper);
+		close(lower);
 	}
 	/* A bind mount takes its flags on a remount. */
 	if (bind && (p.flags & ~(MS_BIND | MS_REC)) != 0 &&

@@ -143,15 +143,13 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		return error_set(err, errno, "bundle %s", o->bundle);
 	}
 	struct vm_shape shape;
-	long host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	char cgroup[PATH_MAX], self[PATH_MAX];
 	bool systemd = ctx->systemd_cgroup ||
 		       (ctx->cgroup_manager != NULL && strcmp(ctx->cgroup_manager, "systemd") == 0);
 	cgroup_self(self, sizeof(self));
 	if (cgroup_resolve(config.linux_ != NULL ? config.linux_->cgroups_path : NULL, systemd,
 			   self, cgroup, sizeof(cgroup), err) < 0 ||
-	    vm_shape_from_config(&config, host_cpus > 0 ? (unsigned)host_cpus : 0, &shape, err) <
-		    0 ||
+	    vm_shape_from_config(&config, vm_shape_host_cpus(), &shape, err) < 0 ||
 	    guest_image_prepare(ctx->root, shape.kernel, &guest, err) < 0) {
 		oci_config_release(&config);
 		return -1;
@@ -180,8 +178,9 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	close(sync[0]);
 	if (pid < 0)
 		close(sync[1]);
-	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0 &&
-	    o->pid_file != NULL)
+	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0)
+		ret = vm_shape_record(c->dirfd, &shape, err);
+	if (ret == 0 && o->pid_file != NULL)
 		ret = launch_write_pid_file(o->pid_file, pid, err);
 	if (ret == 0 && config.hooks != NULL)
 		ret = run_create_hooks(c, dir, config.hooks, exit_code, err);

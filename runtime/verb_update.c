@@ -46,15 +46,9 @@ static int check_memory(const struct container *c, const struct oci_resources *r
 {
 	if (r->memory == NULL || !r->memory->limit.set || r->memory->limit.value <= 0)
 		return 0;
-	struct oci_config config;
 	struct vm_shape shape;
-	if (oci_config_load(c->record.state.bundle, &config, err) < 0)
+	if (vm_shape_recorded(c->dirfd, &shape, err) < 0)
 		return error_wrap(err, "update %s", c->id);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int ret = vm_shape_from_config(&config, cpus > 0 ? (unsigned)cpus : 0, &shape, err);
-	oci_config_release(&config);
-	if (ret < 0)
-		return -1;
 	uint64_t need = shape.memory + VM_SHAPE_OVERHEAD;
 	if ((uint64_t)r->memory->limit.value < need)
 		return error_set_kind(

@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/fs.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
 
@@ -153,5 +156,35 @@ int vm_shape_from_config(const struct oci_config *config, unsigned host_cpus,
 					      len, VM_SHAPE_CMDLINE_MAX);
 		shape->cmdline_extra = v;
 	}
+	return 0;
+}
+
+unsigned vm_shape_host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 0;
+}
+
+int vm_shape_record(int state_dirfd, const struct vm_shape *shape, struct error **err)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "%llu %u\n", (unsigned long long)shape->memory,
+			 shape->vcpus);
+	return fs_write_file_atomic(state_dirfd, VM_SHAPE_FILE, text, (size_t)n, 0600, err);
+}
+
+int vm_shape_recorded(int state_dirfd, struct vm_shape *shape, struct error **err)
+{
+	char *text;
+	unsigned long long memory;
+	unsigned vcpus;
+	char end;
+	if (fs_read_file_at(state_dirfd, VM_SHAPE_FILE, VM_SHAPE_FILE, 64, &text, NULL, err) < 0)
+		return -1;
+	int fields = sscanf(text, "%llu %u%c", &memory, &vcpus, &end);
+	free(text);
+	if (fields != 3 || end != '\n' || memory == 0 || vcpus == 0)
+		return error_set_kind(err, EINVAL, "%s: not a recorded VM shape", VM_SHAPE_FILE);
+	*shape = (struct vm_shape){.memory = memory, .vcpus = vcpus};
 	return 0;
 }

@@ -41,5 +41,14 @@ struct vm_shape {
  * names the field or annotation and the value refused. */
 int vm_shape_from_config(const struct oci_config *config, unsigned host_cpus,
 			 struct vm_shape *shape, struct error **err);
+/* This host's online CPUs (0 when unknown). */
+unsigned vm_shape_host_cpus(void);
+
+#define VM_SHAPE_FILE "shape" /* in the state dir: "<memory bytes> <vcpus>" */
+
+/* The shape the VM booted with, kept in its state directory for `update`
+ * (the bundle may change after create); memory and vcpus only. */
+int vm_shape_record(int state_dirfd, const struct vm_shape *shape, struct error **err);
+int vm_shape_recorded(int state_dirfd, struct vm_shape *shape, struct error **err);
 
 #endif

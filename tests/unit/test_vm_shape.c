@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,6 +174,38 @@ static void test_annotations(void **state)
 	}
 }
 
+/* The shape kept in the state directory for update: read back as
+ * written; anything else is refused. */
+static void test_recorded(void **state)
+{
+	char dir[] = "/tmp/vrun-shape-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+	struct error *err = NULL;
+	struct vm_shape s = {.memory = 368 * MIB, .vcpus = 2}, back;
+	assert_int_equal(vm_shape_recorded(dirfd, &back, &err), -1); /* none yet */
+	error_release(&err);
+	assert_int_equal(vm_shape_record(dirfd, &s, &err), 0);
+	assert_int_equal(vm_shape_recorded(dirfd, &back, &err), 0);
+	assert_int_equal(back.memory, 368 * MIB);
+	assert_int_equal(back.vcpus, 2);
+	static const char *const bad[] = {"",	   "385875968\n", "385875968 2",
+					  "0 2\n", "x 2\n",	  "385875968 0\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fd = openat(dirfd, VM_SHAPE_FILE, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad[i], strlen(bad[i])), (ssize_t)strlen(bad[i]));
+		close(fd);
+		assert_int_equal(vm_shape_recorded(dirfd, &back, &err), -1);
+		assert_string_equal(err->msg, "shape: not a recorded VM shape");
+		error_release(&err);
+	}
+	unlinkat(dirfd, VM_SHAPE_FILE, 0);
+	close(dirfd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +213,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_memory_limit, teardown),
 		cmocka_unit_test_teardown(test_cpus, teardown),
 		cmocka_unit_test_teardown(test_annotations, teardown),
+		cmocka_unit_test(test_recorded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

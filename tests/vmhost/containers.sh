@@ -201,6 +201,17 @@ expect "bind mounts: a file mounted read-only, read in the container" 0 '^10\.0\
 check "a write under a bind-mounted directory shows on the host" grep -qx written-inside "$scratch/volume/out"
 check "the read-only file could not be written" grep -q 'hosts is read-only' <<<"$out"
 
+# tmpcopyup (Podman's --read-only tmpfs mounts): a tmpfs over /bin that
+# starts with what /bin held (busybox, which the process runs from, and its
+# applet links), writable without touching the rootfs.
+edit='.mounts += [{"destination": "/bin", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}]'
+bundle copyup sh -c 'grep -c " /bin tmpfs " /proc/mounts; readlink /bin/ls; touch /bin/new && echo wrote'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/copyup" copyup
+expect "tmpcopyup: /bin is a tmpfs, and the process ran from the busybox copied into it" 0 '^1$' ""
+check "... the applet links came too" grep -qxF "$(readlink "$bundles/base/rootfs/bin/ls")" <<<"$out"
+check "... a file written there stays in the tmpfs" \
+	bash -c 'grep -qx wrote <<<"$1" && test ! -e "$2/bin/new"' _ "$out" "$bundles/base/rootfs"
+
 # A terminal: the master goes to the console socket (one fd, a name),
 # the process runs on a pty in the guest, sized from consoleSize.
 edit='.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
