@@ -39,7 +39,15 @@ struct process_fds {
 	int extra[AGENT_MAX_FDS];
 	unsigned n_extra;
 	unsigned listen_fds; /* LISTEN_FDS for the environment; 0: none */
+	int cgroup_procs;    /* container_cgroup()'s fd, or -1 */
 };
+
+/* The container's cgroup in the guest, with linux.resources.pids.limit as
+ * its pids.max: an fd of its cgroup.procs, which the container's
+ * processes write "0" to before they run anything.  -1 and `f` when a
+ * limit was asked for and cannot be set; -1 alone (reported) when the
+ * guest has no cgroup2 and nothing needs it. */
+int container_cgroup(const struct oci_config *config, struct agent_failure *f);
 
 /* Starts the container's init process in new PID, mount, UTS and IPC
  * namespaces with `fds` as its descriptors; it prepares everything

@@ -546,6 +546,13 @@ static void handshake(int sync, char want)
 		_exit(1); /* the agent gave up on us */
 }
 
+/* Into the container's cgroup (pids.limit) before anything runs. */
+static void join_cgroup(int sync, const struct process_fds *fds)
+{
+	if (fds->cgroup_procs >= 0 && write(fds->cgroup_procs, "0", 1) != 1)
+		fail(sync, 1, "join the container's cgroup: %s", strerror(errno));
+}
+
 static void __attribute__((noreturn))
 init_main(const struct oci_config *c, const struct identity *who, const struct process_fds *fds,
 	  int sync)
@@ -554,6 +561,11 @@ init_main(const struct oci_config *c, const struct identity *who, const struct p
 	const struct oci_hooks *hooks = c->hooks;
 	char exe[4096];
 
+	join_cgroup(sync, fds);
+	/* A cgroup namespace (as runc makes one): its cgroup is the root of
+	 * the cgroup2 it mounts. */
+	if (oci_has_namespace(c, "cgroup") && unshare(CLONE_NEWCGROUP) < 0)
+		fail(sync, 1, "a cgroup namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(sync, 1, "make / private: %s", strerror(errno));
 
@@ -703,8 +715,9 @@ static int open_ns(pid_t pid, const char *name)
 static void __attribute__((noreturn))
 exec_main(pid_t init, const struct oci_process *p, const struct process_fds *fds, int sync)
 {
-	static const char *const namespaces[] = {"ipc", "uts", "mnt"};
+	static const char *const namespaces[] = {"cgroup", "ipc", "uts", "mnt"};
 	char exe[4096];
+	join_cgroup(sync, fds);
 	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
 		int fd = open_ns(init, namespaces[i]);
 		if (fd < 0 || setns(fd, 0) < 0)

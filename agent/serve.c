@@ -74,9 +74,10 @@ struct agent {
 	unsigned listeners_made; /* names abstract unix listeners */
 	struct oci_config config;
 	bool created;
-	bool prepared;	/* createContainer hooks (if any) ran */
-	bool networked; /* NETWORK came (once is all) */
-	int init_sync;	/* to the prepared init until it starts */
+	bool prepared;	  /* createContainer hooks (if any) ran */
+	bool networked;	  /* NETWORK came (once is all) */
+	int init_sync;	  /* to the prepared init until it starts */
+	int cgroup_procs; /* the container's cgroup in the guest, or -1 */
 };
 
 static struct agent agent;
@@ -282,7 +283,7 @@ static void drop_listeners(const char *token)
 static int make_fds(struct process *proc, bool tty, struct process_fds *fds,
 		    struct agent_failure *f)
 {
-	*fds = (struct process_fds){.stdio = {-1, -1, -1}};
+	*fds = (struct process_fds){.stdio = {-1, -1, -1}, .cgroup_procs = agent.cgroup_procs};
 	if (make_stdio(proc, tty, fds->stdio, f) < 0)
 		return -1;
 	for (uint32_t i = 0; i < AGENT_MAX_FDS; i++) {
@@ -396,7 +397,8 @@ static void handle_create(int fd, const char *payload, size_t len)
 	struct process *init = init_process();
 	*init = (struct process){.token = AGENT_INIT_TOKEN, .stdin_relay = -1, .master = -1};
 	bool tty = agent.config.process != NULL && agent.config.process->terminal;
-	if (make_fds(init, tty, &fds, &f) == 0) {
+	agent.cgroup_procs = container_cgroup(&agent.config, &f);
+	if (f.msg[0] == '\0' && make_fds(init, tty, &fds, &f) == 0) {
 		init->pid = container_create(&agent.config, id, bundle, &fds, &agent.init_sync, &f);
 		if (tty)
 			relay_terminal(init, &f);
@@ -859,6 +861,7 @@ void agent_serve(int listen_fd, int host)
 	agent.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	agent.listen_fd = listen_fd;
 	agent.init_sync = -1;
+	agent.cgroup_procs = -1;
 	for (int i = 0; i < MAX_CONNS; i++)
 		agent.conns[i].fd = -1;
 	for (int i = 0; i < MAX_STREAMS; i++)

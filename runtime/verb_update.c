@@ -3,8 +3,9 @@
  * the VMM's cgroup changes at once (memory.max, swap, cpu.max, cpu.weight,
  * cpuset); the VM's shape does not: its memory and vCPUs are fixed when it
  * boots, so a memory limit below what the guest was given is refused, and
- * limits vrun applies to nothing yet (pids, block IO, hugepages, network,
- * RDMA, devices, unified) are refused by name rather than ignored. */
+ * limits update cannot apply (pids, set in the guest at create; block IO,
+ * hugepages, network, RDMA, devices, unified, applied nowhere yet) are
+ * refused by name rather than ignored. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -421,6 +421,16 @@ expect "a memory limit too small for a VM is refused at create" 1 "" \
 	'memory.limit: 33554432 bytes is too small for a microVM: at least 80 MiB'
 check "... and leaves nothing behind" test ! -e "$croot/tiny"
 
+# pids.limit applies in the guest: the container's processes are in a
+# cgroup of the guest's with it as pids.max (the root of the container's
+# own cgroup namespace), and forks past it fail (the subshell starting 20
+# sleeps gives up; the shell, it and 14 sleeps make 16).
+edit='.linux.resources.pids = {"limit": 16}'
+bundle pids sh -c 'read max </sys/fs/cgroup/pids.max; echo "max $max"; (i=0; while [ $i -lt 20 ]; do sleep 30 & i=$((i+1)); done); read n </sys/fs/cgroup/pids.current; echo "current $n"'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/pids" pids
+expect "pids.limit 16: the container's pids.max, and forks past it fail" 0 '^max 16$' "can't fork"
+check "... 15 processes left once the subshell gave up ($out)" grep -qx "current 15" <<<"$out"
+
 # run --image: the image unpacked once into the cache, each container
 # writing to a layer of its own over it.
 . tests/lib/oci-image.sh
