@@ -48,6 +48,8 @@ struct process_fds {
  * limit was asked for and cannot be set; -1 alone (reported) when the
  * guest has no cgroup2 and nothing needs it. */
 int container_cgroup(const struct oci_config *config, struct agent_failure *f);
+/* Its pids.max (`vrun update`): limit, or max when <= 0. */
+int container_cgroup_set_pids(int64_t limit, struct agent_failure *f);
 
 /* Starts the container's init process in new PID, mount, UTS and IPC
  * namespaces with `fds` as its descriptors; it prepares everything

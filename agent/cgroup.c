@@ -30,6 +30,26 @@ static int write_text(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+static void pids_max(int64_t limit, char *value, size_t size)
+{
+	if (limit > 0)
+		snprintf(value, size, "%" PRId64, limit);
+	else
+		snprintf(value, size, "max");
+}
+
+int container_cgroup_set_pids(int64_t limit, struct agent_failure *f)
+{
+	char value[32];
+	pids_max(limit, value, sizeof(value));
+	if (write_text(CONTAINER_CGROUP "/pids.max", value) < 0) {
+		failure_set(f, 1, "pids.limit %s: the container's cgroup in the guest: %s", value,
+			    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int container_cgroup(const struct oci_config *c, struct agent_failure *f)
 {
 	const struct oci_resources *r = c->linux_ != NULL ? c->linux_->resources : NULL;
@@ -51,12 +71,8 @@ int container_cgroup(const struct oci_config *c, struct agent_failure *f)
 			return -1;
 		}
 	}
-	char value[32];
-	snprintf(value, sizeof(value), limit > 0 ? "%" PRId64 : "max", limit);
-	if (write_text(CONTAINER_CGROUP "/pids.max", value) < 0) {
-		failure_set(f, 1, "pids.limit %s: %s", value, strerror(errno));
+	if (container_cgroup_set_pids(limit, f) < 0)
 		return -1;
-	}
 	int fd = open(CONTAINER_CGROUP "/cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		failure_set(f, 1, "the container's cgroup: %s", strerror(errno));

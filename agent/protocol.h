@@ -20,6 +20,7 @@
  *   RESIZE  struct agent_resize + token
  *   PS                               → OK with the pids, a u32 array
  *   WAIT    token                    → EXIT struct agent_exit
+ *   UPDATE  struct agent_update      → OK once the guest's limits are set
  *   STDIO   struct agent_stdio + token (then raw bytes)
  *   ERROR   struct agent_error + message
  *
@@ -52,6 +53,7 @@ enum agent_message {
 	AGENT_STDIO,
 	AGENT_PREPARE,
 	AGENT_NETWORK,
+	AGENT_UPDATE,
 };
 
 enum agent_stream {
@@ -85,6 +87,11 @@ struct agent_frame_header {
 struct agent_signal {
 	int32_t signo;
 	uint32_t all; /* every process of the container, not only init */
+};
+
+/* Limits that apply in the guest (`vrun update`). */
+struct agent_update {
+	int64_t pids_limit; /* the container's pids.max; <= 0: max */
 };
 
 struct agent_resize {

@@ -494,6 +494,24 @@ static void handle_start(int fd)
 static int each_container_process(void (*fn)(const char *pid, void *opaque), void *opaque);
 static void signal_one(const char *pid, void *opaque);
 
+static void handle_update(int fd, const char *payload, size_t len)
+{
+	struct agent_update u;
+	struct agent_failure f = {0};
+	if (len != sizeof(u))
+		failure_set(&f, 1, "bad update request");
+	else if (!agent.created)
+		failure_set(&f, 1, "no container to update");
+	else {
+		memcpy(&u, payload, sizeof(u));
+		container_cgroup_set_pids(u.pids_limit, &f);
+	}
+	if (f.msg[0] != '\0')
+		reply_error(fd, &f);
+	else
+		agent_write_frame(fd, AGENT_OK, NULL, 0);
+}
+
 static void handle_signal(int fd, const char *payload, size_t len)
 {
 	struct agent_signal s;
@@ -730,6 +748,9 @@ static bool handle_request(struct conn *c)
 		break;
 	case AGENT_RESIZE:
 		handle_resize(c->fd, payload, (size_t)len);
+		break;
+	case AGENT_UPDATE:
+		handle_update(c->fd, payload, (size_t)len);
 		break;
 	default: {
 		struct agent_failure f;

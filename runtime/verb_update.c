@@ -2,19 +2,23 @@
  * for a created, running or paused container.  What the host enforces on
  * the VMM's cgroup changes at once (memory.max, swap, cpu.max, cpu.weight,
  * cpuset); the VM's shape does not: its memory and vCPUs are fixed when it
- * boots, so a memory limit below what the guest was given is refused, and
- * limits update cannot apply (pids, set in the guest at create; block IO,
- * hugepages, network, RDMA, devices, unified, applied nowhere yet) are
- * refused by name rather than ignored. */
+ * boots, so a memory limit below what the guest was given is refused.
+ * pids.limit applies in the guest: the agent sets its cgroup's pids.max.
+ * Limits vrun applies nowhere yet (block IO, hugepages, network, RDMA,
+ * devices, unified) are refused by name rather than ignored. */
 #include <errno.h>
+#include <stdbool.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/protocol.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "runtime/cgroup.h"
+#include "runtime/agent_client.h"
 #include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/vm_shape.h"
@@ -24,8 +28,6 @@
 /* The first member of `r` that update cannot apply, or NULL. */
 static const char *unsupported(const struct oci_resources *r)
 {
-	if (r->pids != NULL)
-		return "pids";
 	if (r->block_io != NULL)
 		return "blockIO";
 	if (r->hugepage_limits.len > 0)
@@ -39,6 +41,27 @@ static const char *unsupported(const struct oci_resources *r)
 	if (r->unified.len > 0)
 		return "unified";
 	return NULL;
+}
+
+/* Whether `r` has limits for the VMM's cgroup on the host. */
+static bool host_limits(const struct oci_resources *r)
+{
+	return r->memory != NULL || r->cpu != NULL;
+}
+
+/* pids.limit, in the guest. */
+static int update_guest(struct vrun_context *ctx, const struct container *c,
+			const struct oci_resources *r, struct error **err)
+{
+	if (r->pids == NULL)
+		return 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", ctx->root, c->id);
+	struct agent_update u = {r->pids->limit};
+	cleanup_close int fd = agent_connect(dir, err);
+	if (fd < 0 || agent_request(fd, AGENT_UPDATE, &u, sizeof(u), NULL, err) < 0)
+		return error_wrap(err, "update %s", c->id);
+	return 0;
 }
 
 /* A memory limit the running guest fits in: its memory is fixed. */
@@ -102,14 +125,15 @@ int cmd_update(struct vrun_context *ctx, int argc, char **argv, struct error **e
 	if (what != NULL) {
 		error_set_kind(err, EINVAL,
 			       "update %s: %s: vrun cannot change it on a running VM (it changes "
-			       "memory, cpu and cpuset limits)",
+			       "memory, cpu, cpuset and pids limits)",
 			       id, what);
 	} else if (container_open(ctx->root, id, true, &c, err) == 0) {
 		const char *status = container_refresh_status(&c);
 		if (strcmp(status, STATUS_STOPPED) == 0)
 			error_set_kind(err, EINVAL, "update %s: container not running", id);
 		else if (check_memory(&c, &r, err) == 0 &&
-			 cgroup_update(c.dirfd, c.id, &r, err) == 0)
+			 (!host_limits(&r) || cgroup_update(c.dirfd, c.id, &r, err) == 0) &&
+			 update_guest(ctx, &c, &r, err) == 0)
 			ret = 0;
 		container_close(&c);
 	} else {

@@ -204,9 +204,9 @@ expect "update --resources of a missing file names it" 1 "" "nonexistent.json.*N
 echo '{"memory": {"limit": "lots"}}' >"$work/bad.json"
 run "$vrun" --root "$root" update --resources="$work/bad.json" x
 expect "update --resources=FILE with a bad type names the member" 1 "" "memory.limit"
-run bash -c 'echo "{\"pids\": {\"limit\": 10}}" | "$1" --root "$2" update --resources - x' _ "$vrun" "$root"
-expect "update of pids (from stdin) is refused by name" 1 "" \
-	"update x: pids: vrun cannot change it on a running VM"
+run bash -c 'echo "{\"blockIO\": {\"weight\": 10}}" | "$1" --root "$2" update --resources - x' _ "$vrun" "$root"
+expect "update of blockIO (from stdin) is refused by name" 1 "" \
+	"update x: blockIO: vrun cannot change it on a running VM"
 echo '{"cpu": {"quota": 50000}}' >"$work/cpu.json"
 run "$vrun" --root "$root" update --resources "$work/cpu.json" nosuch
 expect "update of a missing container" 1 "" 'container "nosuch" does not exist'

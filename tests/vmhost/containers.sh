@@ -410,6 +410,11 @@ run $vrun --root "$croot" update --resources="$scratch/small.json" upd
 expect "update to a memory limit below the guest's is refused" 1 "" \
 	'memory.limit 134217728 is below what the running VM needs \(512 MiB: a 496 MiB guest and 16 MiB for the VMM\)'
 check "... and memory.max is as it was" bash -c '[[ $(cat "$1/memory.max") == 1073741824 ]]' _ "$cg"
+echo '{"pids": {"limit": 77}}' >"$scratch/pids.json"
+run $vrun --root "$croot" update --resources "$scratch/pids.json" upd
+expect "update of pids.limit (it applies in the guest)" 0 "" ""
+run timeout 60 $vrun --root "$croot" exec upd cat /sys/fs/cgroup/pids.max
+expect "... the container's pids.max is the new limit" 0 '^77$' ""
 run $vrun --root "$croot" delete --force upd
 expect "delete --force of the updated container" 0 "" ""
 check "... removed its cgroup" test ! -e "$cg"
