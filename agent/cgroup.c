@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/fs.h"
 
 #define GUEST_CGROUP_ROOT "/run/vrun/cgroup"
 #define CONTAINER_CGROUP  GUEST_CGROUP_ROOT "/container"
@@ -23,11 +24,11 @@ static int write_text(const char *path, const char *text)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = write(fd, text, strlen(text));
+	int ret = fs_write_all(fd, text, strlen(text));
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return ret;
 }
 
 static void pids_max(int64_t limit, char *value, size_t size)

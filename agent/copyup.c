@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/fs.h"
 
 #define COPYUP_DEPTH 64
 
@@ -28,12 +29,8 @@ static int copy_file(int from, int to, const char *name, const struct stat *st)
 	char buf[65536];
 	ssize_t n;
 	int ret = 0;
-	while ((n = read(in, buf, sizeof(buf))) > 0 && ret == 0)
-		for (ssize_t done = 0, w; done < n && ret == 0; done += w)
-			if ((w = write(out, buf + done, (size_t)(n - done))) <= 0)
-				ret = -1;
-	if (n < 0)
-		ret = -1;
+	while (ret == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+		ret = n < 0 ? -1 : fs_write_all(out, buf, (size_t)n);
 	int saved = errno;
 	close(in);
 	close(out);

@@ -148,6 +148,14 @@ static int add_relay(int from, int to)
 	return -1;
 }
 
+/* Both ways between a stream and a local socket: each relay has fds of
+ * its own, and ends its side with a half close. */
+static void add_relay_both(int stream, int local)
+{
+	add_relay(stream, local);
+	add_relay(fcntl(local, F_DUPFD_CLOEXEC, 3), fcntl(stream, F_DUPFD_CLOEXEC, 3));
+}
+
 /* The process's pipes, each relayed to the stream the host connected for
  * it (or /dev/null when it connected none).  With a terminal, one stream
  * carries both ways; the process's stdio is the pty the container init or
@@ -253,8 +261,7 @@ static int make_extra(const char *token, uint32_t index, struct stream *st, stru
 	case AGENT_FD_BOTH:
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
 			break;
-		add_relay(sock, pair[1]);
-		add_relay(fcntl(pair[1], F_DUPFD_CLOEXEC, 3), fcntl(sock, F_DUPFD_CLOEXEC, 3));
+		add_relay_both(sock, pair[1]);
 		return pair[0];
 	case AGENT_FD_LISTEN_INET:
 	case AGENT_FD_LISTEN_INET6:
@@ -294,10 +301,13 @@ static int make_fds(struct process *proc, bool tty, struct process_fds *fds,
 		int fd = make_extra(proc->token, i, st, f);
 		if (fd < 0) {
 			/* Those after it are of no use now. */
-			for (int k = 0; k < MAX_STREAMS; k++)
-				if (agent.streams[k].fd >= 0 &&
-				    strcmp(agent.streams[k].token, proc->token) == 0)
-					close(take_stream(proc->token, agent.streams[k].kind));
+			for (int k = 0; k < MAX_STREAMS; k++) {
+				struct stream *other = &agent.streams[k];
+				if (other->fd >= 0 && strcmp(other->token, proc->token) == 0) {
+					close(other->fd);
+					other->fd = -1;
+				}
+			}
 			return -1;
 		}
 		fds->extra[fds->n_extra++] = fd;
@@ -335,8 +345,7 @@ static void connect_listener(int stream, const char *token, uint32_t index)
 		close(stream);
 		return;
 	}
-	add_relay(stream, fd);
-	add_relay(fcntl(fd, F_DUPFD_CLOEXEC, 3), fcntl(stream, F_DUPFD_CLOEXEC, 3));
+	add_relay_both(stream, fd);
 }
 
 static void accept_conns(void);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,13 @@ int fs_read_fd(int fd, const char *display, size_t max_size, char **data, size_t
 	return 0;
 }
 
+void fs_wait_ready(int fd, short events)
+{
+	struct pollfd p = {fd, events, 0};
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
 int fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *data = buf;
@@ -71,6 +79,10 @@ int fs_write_all(int fd, const void *buf, size_t len)
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fs_wait_ready(fd, POLLOUT);
+			continue;
+		}
 		if (n < 0)
 			return -1;
 		data += n;

@@ -17,9 +17,11 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 int fs_read_fd(int fd, const char *display, size_t max_size, char **data, size_t *len,
 	       struct error **err);
 
-/* Writes all of data to fd, retrying short writes and EINTR.  Returns 0,
- * or -1 with errno set. */
+/* Writes all of data to fd, retrying short writes and EINTR, and waiting
+ * when a non-blocking fd is full.  Returns 0, or -1 with errno set. */
 int fs_write_all(int fd, const void *data, size_t len);
+/* Until fd is ready for poll `events` (after EAGAIN on a non-blocking fd). */
+void fs_wait_ready(int fd, short events);
 
 /* Writes data to dirfd/name atomically: a temp file in the same directory,
  * fsync, rename over name.  A reader sees the old or the new content. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/protocol.h"
+#include "common/fs.h"
 #include "common/xalloc.h"
 #include "runtime/agent_client.h"
 
@@ -56,32 +57,6 @@ int stdio_connect_tty(const char *state_dir, const char *token, int *stream, str
 	return 0;
 }
 
-/* Until fd is ready for `events` (a non-blocking fd said EAGAIN). */
-static void wait_ready(int fd, short events)
-{
-	struct pollfd p = {fd, events, 0};
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
-}
-
-static int write_all_waiting(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			wait_ready(fd, POLLOUT);
-			continue;
-		}
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* from to `to` until from ends or either fails; a non-blocking fd is
  * waited for. */
 static void copy_all(int from, int to)
@@ -92,10 +67,10 @@ static void copy_all(int from, int to)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			wait_ready(from, POLLIN);
+			fs_wait_ready(from, POLLIN);
 			continue;
 		}
-		if (n <= 0 || write_all_waiting(to, buf, (size_t)n) < 0)
+		if (n <= 0 || fs_write_all(to, buf, (size_t)n) < 0)
 			return;
 	}
 }
