@@ -80,6 +80,11 @@ extern int terminal_master;
 pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
 		     struct agent_failure *f);
 
+/* A procfs of init's PID namespace, its processes by the numbers they see
+ * (mounted by a child in that namespace, detached: only the fd reaches
+ * it); -1 and `f` when it could not be made. */
+int container_procfs(pid_t init, struct agent_failure *f);
+
 /* Copies directory `from`'s contents into `to` (tmpcopyup): files, dirs,
  * symlinks and special files with their owners, modes and times.  0, or
  * -1 with errno and the failing entry's name in `where`. */

@@ -775,3 +775,59 @@ out:
 		close(theirs);
 	return pid;
 }
+
+/* The child in init's PID namespace: a procfs of its own, sent back. */
+static void __attribute__((noreturn)) procfs_main(int sock)
+{
+	int fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		_exit(1);
+	int mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+			  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				  MOUNT_ATTR_NOEXEC);
+	_exit(mnt >= 0 && fdpass_send(sock, mnt, "P", 1) == 1 ? 0 : 1);
+}
+
+int container_procfs(pid_t init, struct agent_failure *f)
+{
+	int pair[2] = {-1, -1}, fd = -1;
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int theirs = open_ns(init, "pid");
+	if (own < 0 || theirs < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		failure_set(f, 1, "the container's /proc: %s", strerror(errno));
+		goto out;
+	}
+	if (setns(theirs, CLONE_NEWPID) < 0) {
+		failure_set(f, 1, "the container's /proc: join its PID namespace: %s",
+			    strerror(errno));
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pair[0]);
+		procfs_main(pair[1]);
+	}
+	if (setns(own, CLONE_NEWPID) < 0)
+		report("the container's /proc: back to the agent's PID namespace: %s",
+		       strerror(errno));
+	close(pair[1]);
+	pair[1] = -1;
+	if (pid < 0) {
+		failure_set(f, 1, "the container's /proc: fork: %s", strerror(errno));
+		goto out;
+	}
+	char msg[8];
+	if (recv_message(pair[0], msg, sizeof(msg), &fd) <= 0 || fd < 0)
+		failure_set(f, 1, "the container's /proc: could not mount one in its namespace");
+	waitpid(pid, NULL, 0);
+out:
+	for (int i = 0; i < 2; i++)
+		if (pair[i] >= 0)
+			close(pair[i]);
+	if (own >= 0)
+		close(own);
+	if (theirs >= 0)
+		close(theirs);
+	return fd;
+}

@@ -18,9 +18,11 @@
  *   SIGNAL  struct agent_signal      → OK
  *   EXEC    token NUL process JSON   → OK once it has exec'd
  *   RESIZE  struct agent_resize + token
- *   PS                               → OK with the pids, a u32 array
+ *   PS                               → OK with a line per process: PID COMMAND
  *   WAIT    token                    → EXIT struct agent_exit
  *   UPDATE  struct agent_update      → OK once the guest's limits are set
+ *   TOP                              → OK with struct agent_top: the
+ *                                    container's /proc as it sees it
  *   STDIO   struct agent_stdio + token (then raw bytes)
  *   ERROR   struct agent_error + message
  *
@@ -54,6 +56,7 @@ enum agent_message {
 	AGENT_PREPARE,
 	AGENT_NETWORK,
 	AGENT_UPDATE,
+	AGENT_TOP,
 };
 
 enum agent_stream {
@@ -92,6 +95,32 @@ struct agent_signal {
 /* Limits that apply in the guest (`vrun update`). */
 struct agent_update {
 	int64_t pids_limit; /* the container's pids.max; <= 0: max */
+};
+
+/* TOP's answer: this header, the guest's /proc/stat, then `count`
+ * processes, each a struct agent_top_proc and its files' bytes in the
+ * order of enum agent_top_file.  Pids and the files' contents are those
+ * of a procfs of the container's PID namespace. */
+struct agent_top {
+	uint64_t boottime_ns; /* the guest's CLOCK_BOOTTIME when it was taken */
+	uint32_t count;
+	uint32_t stat_len;
+};
+
+enum agent_top_file {
+	AGENT_TOP_STAT,	   /* /proc/PID/stat */
+	AGENT_TOP_STATUS,  /* /proc/PID/status */
+	AGENT_TOP_CMDLINE, /* /proc/PID/cmdline */
+	AGENT_TOP_PIDNS,   /* where /proc/PID/ns/pid links: "pid:[N]" */
+	AGENT_TOP_FILES
+};
+
+#define AGENT_TOP_MAX_PROCS 1024
+#define AGENT_TOP_FILE_MAX  8192 /* longer files are cut there */
+
+struct agent_top_proc {
+	uint32_t pid;
+	uint32_t len[AGENT_TOP_FILES];
 };
 
 struct agent_resize {

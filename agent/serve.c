@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -78,6 +79,7 @@ struct agent {
 	bool networked;	  /* NETWORK came (once is all) */
 	int init_sync;	  /* to the prepared init until it starts */
 	int cgroup_procs; /* the container's cgroup in the guest, or -1 */
+	int top_procfs;	  /* container_procfs(), once TOP asked; -1 before */
 };
 
 static struct agent agent;
@@ -688,6 +690,89 @@ static void handle_ps(int fd)
 	free(out);
 }
 
+/* Up to AGENT_TOP_FILE_MAX bytes of dirfd/name (a link's target with
+ * `link`) onto out; their count, 0 when it cannot be read. */
+static uint32_t top_file(int dirfd, const char *name, bool link, FILE *out)
+{
+	char buf[AGENT_TOP_FILE_MAX];
+	ssize_t n = 0;
+	if (link) {
+		n = readlinkat(dirfd, name, buf, sizeof(buf));
+	} else {
+		int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		for (ssize_t r = 1; fd >= 0 && r > 0 && (size_t)n < sizeof(buf); n += r)
+			while ((r = read(fd, buf + n, sizeof(buf) - (size_t)n)) < 0 &&
+			       errno == EINTR)
+				;
+		if (fd >= 0)
+			close(fd);
+	}
+	n = n < 0 ? 0 : n;
+	fwrite(buf, 1, (size_t)n, out);
+	return (uint32_t)n;
+}
+
+/* One process of the TOP answer: its header, then its files. */
+static bool top_process(const char *name, FILE *out)
+{
+	static const char *const files[AGENT_TOP_FILES] = {
+		[AGENT_TOP_STAT] = "stat",
+		[AGENT_TOP_STATUS] = "status",
+		[AGENT_TOP_CMDLINE] = "cmdline",
+		[AGENT_TOP_PIDNS] = "ns/pid",
+	};
+	struct agent_top_proc p = {.pid = (uint32_t)strtoul(name, NULL, 10)};
+	int dirfd = openat(agent.top_procfs, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return false; /* it has exited */
+	long at = ftell(out);
+	fwrite(&p, sizeof(p), 1, out);
+	for (int i = 0; i < AGENT_TOP_FILES; i++)
+		p.len[i] = top_file(dirfd, files[i], i == AGENT_TOP_PIDNS, out);
+	close(dirfd);
+	long end = ftell(out);
+	fseek(out, at, SEEK_SET);
+	fwrite(&p, sizeof(p), 1, out);
+	fseek(out, end, SEEK_SET);
+	return true;
+}
+
+/* TOP: the container's /proc as it sees it (struct agent_top). */
+static void handle_top(int fd)
+{
+	struct agent_failure f = {0};
+	struct process *init = init_process();
+	if (!agent.created || init->exited) {
+		failure_set(&f, 1, "container not running");
+		reply_error(fd, &f);
+		return;
+	}
+	if (agent.top_procfs < 0 && (agent.top_procfs = container_procfs(init->pid, &f)) < 0) {
+		reply_error(fd, &f);
+		return;
+	}
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *mem = open_memstream(&out, &out_len);
+	struct timespec now;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	struct agent_top top = {.boottime_ns =
+					(uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec};
+	fwrite(&top, sizeof(top), 1, mem);
+	top.stat_len = top_file(agent.top_procfs, "stat", false, mem);
+	DIR *dir = fdopendir(openat(agent.top_procfs, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	for (struct dirent *de;
+	     dir != NULL && (de = readdir(dir)) != NULL && top.count < AGENT_TOP_MAX_PROCS;)
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && top_process(de->d_name, mem))
+			top.count++;
+	if (dir != NULL)
+		closedir(dir);
+	fclose(mem);
+	memcpy(out, &top, sizeof(top));
+	agent_write_frame(fd, AGENT_OK, out, out_len);
+	free(out);
+}
+
 static void signal_one(const char *pid, void *opaque)
 {
 	kill((pid_t)strtol(pid, NULL, 10), *(int *)opaque);
@@ -754,6 +839,9 @@ static bool handle_request(struct conn *c)
 		break;
 	case AGENT_PS:
 		handle_ps(c->fd);
+		break;
+	case AGENT_TOP:
+		handle_top(c->fd);
 		break;
 	case AGENT_RESIZE:
 		handle_resize(c->fd, payload, (size_t)len);
@@ -892,6 +980,7 @@ void agent_serve(int listen_fd, int host)
 	agent.listen_fd = listen_fd;
 	agent.init_sync = -1;
 	agent.cgroup_procs = -1;
+	agent.top_procfs = -1;
 	for (int i = 0; i < MAX_CONNS; i++)
 		agent.conns[i].fd = -1;
 	for (int i = 0; i < MAX_STREAMS; i++)

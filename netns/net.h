@@ -96,5 +96,8 @@ int net_unredirect(const char *iface, struct error **err);
  * The VMM calls it as it ends, `delete` after a VMM that was killed.  A
  * namespace that is gone already is fine. */
 void net_release(const char *path);
+/* The same with the namespace open, returning to `home` (the caller's,
+ * open too). */
+void net_release_fd(int fd, int home);
 
 #endif

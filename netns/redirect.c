@@ -4,6 +4,7 @@
  * guest's virtio-net is the tap's other end. */
 #include "netns/net.h"
 
+#include "common/host_module.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <linux/if_tun.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -38,7 +40,7 @@ static int nl_fail(struct error **err, int r, const char *what, const char *dev)
 int net_tap_open(const char *name, uint32_t mtu, int *fd, struct error **err)
 {
 	struct ifreq ifr = {0};
-	*fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	*fd = host_open_device("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC, "tun");
 	if (*fd < 0)
 		return error_set(err, errno, "tap %s: /dev/net/tun", name);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
@@ -178,13 +180,12 @@ int net_unredirect(const char *iface, struct error **err)
 	return 0;
 }
 
-void net_release(const char *path)
+void net_release_fd(int fd, int home)
 {
 	struct net_config c;
 	struct error *err = NULL;
-	int old;
-	if (net_enter(path, &old, &err) < 0) {
-		error_release(&err);
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		log_warning("network namespace: %s (its redirects stay)", strerror(errno));
 		return;
 	}
 	if (net_discover(&c, &err) == 0)
@@ -194,5 +195,18 @@ void net_release(const char *path)
 	if (err != NULL)
 		log_warning("%s", err->msg);
 	error_release(&err);
-	net_leave(old);
+	if (setns(home, CLONE_NEWNET) < 0)
+		log_warning("back to our network namespace: %s", strerror(errno));
+}
+
+void net_release(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && home >= 0)
+		net_release_fd(fd, home);
+	if (fd >= 0)
+		close(fd);
+	if (home >= 0)
+		close(home);
 }

@@ -31,6 +31,7 @@
 #include "runtime/agent_client.h"
 #include "runtime/cgroup.h"
 #include "runtime/passed_fds.h"
+#include "runtime/procview.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
 #include "vmm/vm.h"
@@ -56,9 +57,11 @@ struct supervisor {
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
 	char listen_path[PATH_MAX];
-	bool own_mounts;       /* in a mount namespace of its own */
-	const char *netns;     /* the container's network namespace, or NULL */
-	struct net_config net; /* its interfaces, each with a tap beside it */
+	bool own_mounts;	     /* in a mount namespace of its own */
+	const char *netns;	     /* the container's network namespace, or NULL */
+	int netns_fd, home_netns_fd; /* it and ours, open while taps are
+					redirected from it */
+	struct net_config net;	     /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
 	bool late_nic; /* taps[0] is LATE_NIC_TAP */
 };
@@ -354,10 +357,25 @@ static int setup_network(struct supervisor *s, struct error **err)
 		s->net.n = 0;
 	}
 	net_leave(old);
+	/* Held for the teardown: by then our main thread's root is the
+	 * container's (procview.h), where the paths name nothing. */
+	if (ret == 0 && s->net.n > 0 &&
+	    ((s->netns_fd = open(s->netns, O_RDONLY | O_CLOEXEC)) < 0 ||
+	     (s->home_netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0))
+		log_warning("network: %s: %s (its redirects stay when the container ends)",
+			    s->netns, strerror(errno));
 	if (ret < 0)
 		return error_wrap(err, "network (namespace %s)", s->netns);
 	log_debug("network: %zu interfaces in %s", s->net.n, s->netns);
 	return 0;
+}
+
+static void log_tail(int fd, char *out, size_t size)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
+	ssize_t n = pread(fd, out, size - 1, from);
+	out[n > 0 ? n : 0] = '\0';
 }
 
 void vmm_log_tail(const char *state_dir, char *out, size_t size)
@@ -368,17 +386,19 @@ void vmm_log_tail(const char *state_dir, char *out, size_t size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
-	ssize_t n = pread(fd, out, size - 1, from);
+	log_tail(fd, out, size);
 	close(fd);
-	out[n > 0 ? n : 0] = '\0';
 }
 
 static void teardown_network(struct supervisor *s)
 {
-	if (s->netns != NULL && s->net.n > 0)
-		net_release(s->netns);
+	if (s->netns_fd >= 0 && s->home_netns_fd >= 0 && s->net.n > 0)
+		net_release_fd(s->netns_fd, s->home_netns_fd);
+	if (s->netns_fd >= 0)
+		close(s->netns_fd);
+	if (s->home_netns_fd >= 0)
+		close(s->home_netns_fd);
+	s->netns_fd = s->home_netns_fd = -1;
 	s->net.n = 0;
 }
 
@@ -387,7 +407,9 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	char log_path[4096], rootfs[4096], binds[4096];
 	const struct oci_config *config = s->c->config;
 	snprintf(log_path, sizeof(log_path), "%s/%s", s->c->state_dir, VMM_LOG);
-	s->serial_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	/* Read too, for its tail (supervisor_run), when the path is no
+	 * longer ours to open. */
+	s->serial_fd = open(log_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (s->serial_fd < 0)
 		return error_set(err, errno, "%s", log_path);
 	rootfs_path(s, rootfs, sizeof(rootfs));
@@ -514,6 +536,58 @@ static void forward_signal(struct supervisor *s)
 	}
 }
 
+/* A TOP snapshot for the container's /proc (procview.h), through a
+ * connection of its own: the view's thread asks while we supervise. */
+static int fetch_top(void *opaque, char **data, size_t *len)
+{
+	const struct supervisor *s = opaque;
+	struct error *err = NULL;
+	int fd = agent_connect(s->c->state_dir, &err);
+	int ret = fd < 0 ? -1 : agent_request_answer(fd, AGENT_TOP, NULL, 0, data, len, &err);
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		log_debug("the container's /proc: %s", err->msg);
+	error_release(&err);
+	return ret;
+}
+
+/* Our main thread's root becomes the container's rootfs and its /proc
+ * the container's, for the host tools that join our mount namespace
+ * (`podman top`, `podman cp`; procview.h).  Last: the threads started
+ * from here on would get them too. */
+static void show_processes(struct supervisor *s)
+{
+	static struct procview view;
+	const struct oci_config *config = s->c->config;
+	struct error *err = NULL;
+	char rootfs[4096];
+	rootfs_path(s, rootfs, sizeof(rootfs));
+	struct procview_bind *binds = xcalloc(config->mounts.len + 1, sizeof(*binds));
+	char(*sources)[4096] = xcalloc(config->mounts.len + 1, sizeof(*sources));
+	struct procview_root root = {.path = rootfs,
+				     .readonly = config->root != NULL && config->root->readonly,
+				     .binds = binds};
+	for (size_t i = 0; i < config->mounts.len; i++) {
+		const struct oci_mount *m = &config->mounts.items[i];
+		if (!oci_mount_is_bind(m) || m->source == NULL || m->destination == NULL)
+			continue;
+		struct procview_bind *b = &binds[root.n_binds++];
+		snprintf(sources[i], sizeof(sources[i]), "%s%s%s",
+			 m->source[0] == '/' ? "" : s->c->bundle, m->source[0] == '/' ? "" : "/",
+			 m->source);
+		b->source = sources[i];
+		b->destination = m->destination;
+		for (size_t o = 0; o < m->options.len; o++)
+			b->readonly = b->readonly || strcmp(m->options.items[o], "ro") == 0;
+	}
+	if (procview_start(&view, &root, fetch_top, s, &err) < 0)
+		log_debug("the container's root and /proc for host tools: %s", err->msg);
+	error_release(&err);
+	free(binds);
+	free(sources);
+}
+
 /* Until the container process exits (its status) or the VM ends (-1). */
 static int supervise(struct supervisor *s)
 {
@@ -618,7 +692,14 @@ static int create_container(struct supervisor *s, struct error **err)
 int supervisor_run(const struct supervisor_config *c)
 {
 	struct supervisor s = {
-		.c = c, .listen_fd = -1, .agent_fd = -1, .serial_fd = -1, .tty_fd = -1};
+		.c = c,
+		.listen_fd = -1,
+		.agent_fd = -1,
+		.serial_fd = -1,
+		.tty_fd = -1,
+		.netns_fd = -1,
+		.home_netns_fd = -1,
+	};
 	struct error *err = NULL;
 	sigset_t forwarded;
 
@@ -640,14 +721,16 @@ int supervisor_run(const struct supervisor_config *c)
 		return code;
 	}
 	report_parent(&s, 0, NULL);
+	show_processes(&s);
 	int status = supervise(&s);
 	if (status >= 0)
 		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);
 	else {
 		/* The console's end says why (a panic, say); `run` and
 		 * `delete` remove vmm.log with the container. */
-		char tail[1024];
-		vmm_log_tail(c->state_dir, tail, sizeof(tail));
+		char tail[1024] = "";
+		if (s.serial_fd >= 0)
+			log_tail(s.serial_fd, tail, sizeof(tail));
 		log_warning("container %s: the VM ended before the container process; the end of "
 			    "its console (%s/%s):\n%s",
 			    c->id, c->state_dir, VMM_LOG, tail);

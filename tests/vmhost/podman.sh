@@ -86,16 +86,39 @@ check "... -v: a file written in the container is on the host" \
 	bash -c '[[ $(cat "$1/f") == "from the container" ]]' _ "$pwork/vol"
 run timeout 120 script -qec "${podman[*]} run --rm -t --network none $image sh -c 'test -t 0 && test -t 1 && echo tty ok'" /dev/null
 expect "podman run -t (through script): the process has a terminal" 0 'tty ok' ""
-run timeout 120 "${podman[@]}" run -d --name life --network none "$image" \
+run timeout 120 "${podman[@]}" run -d --name life --network none -v "$pwork/vol:/data" "$image" \
 	sh -c 'trap "echo got TERM; exit 0" TERM; echo started; while :; do sleep 1; done'
 expect "podman run -d" 0 '^[0-9a-f]{64}$' ""
 run timeout 60 "${podman[@]}" exec life sh -c 'echo in exec; exit 3'
 expect "podman exec: output and exit code (3)" 3 '^in exec$' ""
 # podman top with ps(1) options runs ps in the container (exec): the
-# guest's processes.  (Without them Podman reads /proc in the VMM's mount
-# namespace: the host's processes; README, "Podman top".)
+# guest's processes.
 run timeout 60 "${podman[@]}" top life -ef
 expect "podman top -ef: the guest's processes, its PID 1 the container's" 0 '^ +1 root +sh -c trap' ""
+# Without them Podman (psgo) reads /proc in the mount namespace of the
+# container's pid, the VMM's main thread: there it is the container's
+# (runtime/procview.h).  Its shell and its sleep, as it numbers them.
+run timeout 60 "${podman[@]}" top life
+expect "podman top: the container's processes from the VMM's /proc, PID 1 its shell" 0 \
+	'^root +1 +0 +[0-9.]+ +[0-9.ms]+ +\? +[0-9.ms]+ +sh -c trap' ""
+check "... and nothing of the host's" bash -c '(($(wc -l <<<"$1") <= 3)) && ! grep -qE "podman|conmon|vrun|init" <<<"$1"' _ "$out"
+run timeout 60 "${podman[@]}" top life pid ppid comm
+expect "podman top pid ppid comm: the shell's child is its sleep" 0 '^[0-9]+ +1 +sleep$' ""
+# podman cp joins that namespace too, and copies beneath its root: the
+# container's rootfs (under runc the container's own namespace).
+printf 'from the host\n' >"$pwork/cp-in"
+run timeout 60 "${podman[@]}" cp "$pwork/cp-in" life:/cp-in
+expect "podman cp into the running container" 0 "" ""
+run timeout 60 "${podman[@]}" exec life cat /cp-in
+expect "... the container reads it" 0 '^from the host$' ""
+check "... and the host's / is untouched" test ! -e /cp-in
+run timeout 60 "${podman[@]}" exec life sh -c 'echo from the container >/cp-out'
+run timeout 60 "${podman[@]}" cp life:/cp-out "$pwork/cp-out"
+expect "podman cp out of the running container" 0 "" ""
+check "... the host has the container's file" grep -qx "from the container" "$pwork/cp-out"
+run timeout 60 "${podman[@]}" cp "$pwork/cp-in" life:/data/cp-vol
+expect "podman cp into a volume of the running container" 0 "" ""
+check "... it is in the volume's directory on the host" grep -qx "from the host" "$pwork/vol/cp-vol"
 run timeout 30 "${podman[@]}" inspect -f '{{.State.Pid}} {{.Id}}' life
 check "podman inspect: State.Pid is the VMM's pid (vrun state's)" \
 	bash -c 'read -r pid id <<<"$1"; [[ $pid -gt 0 && $pid == $("$2" state "$id" | jq .pid) ]]' _ "$out" "$top/build/vrun"
