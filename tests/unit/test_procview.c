@@ -267,34 +267,61 @@ static void remove_root(char *root)
 	free(root);
 }
 
+/* The mounts run in a child that execs this binary again: under valgrind
+ * (which does not know open_tree and move_mount) the exec'd child runs
+ * natively.  Its exit code: 0, a failed check's, or 77 when FUSE mounts
+ * are not allowed here. */
+static char self_path[4096];
+
+static int run_child(const char *mode, const char *root, const char *vol)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(self_path, self_path, "--child", mode, root, vol, (char *)NULL);
+		_exit(98);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int child_main(const char *mode, char *root, char *vol)
+{
+	static struct procview v;
+	struct error *err = NULL;
+	struct procview_bind bind = {vol, "/data", false};
+	struct procview_root r = {root, true, &bind, 1};
+	host_path = root;
+	if (strcmp(mode, "link") == 0) {
+		struct procview_root plain = {.path = root};
+		int ret = procview_start(&v, &plain, fake_fetch, NULL, &err);
+		char buf[64];
+		/* /etc is untouched, and the message says why. */
+		return ret == 0						      ? 1
+		       : strstr(err->msg, "/proc is not a directory") == NULL ? 2
+		       : read_all("/etc/passwd", buf, sizeof(buf)) < 0	      ? 3
+									      : 0;
+	}
+	if (procview_start(&v, &r, fake_fetch, NULL, &err) < 0) {
+		fprintf(stderr, "procview_start: %s\n", err->msg);
+		return err->errnum == EPERM || err->errnum == ENODEV ? 77 : 1;
+	}
+	return check_view();
+}
+
 static void view_mounted_over_proc(void **state)
 {
 	if (access("/dev/fuse", R_OK | W_OK) != 0 || geteuid() != 0)
 		skip(); /* needs root and /dev/fuse */
 	char *root = make_root(true);
-	char vol[] = "/tmp/procview-vol.XXXXXX", made[64];
+	char vol[] = "/tmp/procview-vol.XXXXXX", made[64], buf[256];
 	assert_non_null(mkdtemp(vol));
-	host_path = root;
-	struct procview_bind bind = {vol, "/data", false};
-	struct procview_root r = {root, true, &bind, 1};
-	pid_t pid = fork();
-	if (pid == 0) {
-		static struct procview v;
-		struct error *err = NULL;
-		if (procview_start(&v, &r, fake_fetch, NULL, &err) < 0) {
-			fprintf(stderr, "procview_start: %s\n", err->msg);
-			_exit(err->errnum == EPERM || err->errnum == ENODEV ? 77 : 1);
-		}
-		_exit(check_view());
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
+	int code = run_child("view", root, vol);
+	if (code == 77)
 		skip(); /* FUSE mounts not allowed here */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(code, 0);
 	/* Our own /proc is untouched. */
-	char buf[256];
 	assert_true(read_all("/proc/self/stat", buf, sizeof(buf)) > 0);
 	assert_int_equal(strtol(buf, NULL, 10), getpid());
 	/* What was written in the volume is in the host's directory. */
@@ -310,28 +337,16 @@ static void proc_link_refused(void **state)
 	if (access("/dev/fuse", R_OK | W_OK) != 0 || geteuid() != 0)
 		skip();
 	char *root = make_root(false);
-	pid_t pid = fork();
-	if (pid == 0) {
-		static struct procview v;
-		struct error *err = NULL;
-		struct procview_root r = {.path = root};
-		int ret = procview_start(&v, &r, fake_fetch, NULL, &err);
-		char buf[64];
-		/* /etc is untouched, and the message says why. */
-		_exit(ret == 0						     ? 1
-		      : strstr(err->msg, "/proc is not a directory") == NULL ? 2
-		      : read_all("/etc/passwd", buf, sizeof(buf)) < 0	     ? 3
-									     : 0);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(run_child("link", root, "-"), 0);
 	remove_root(root);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "--child") == 0)
+		return child_main(argv[2], argv[3], argv[4]);
+	if (realpath(argv[0], self_path) == NULL)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_indexes_each_process),
 		cmocka_unit_test(parse_refuses_lengths_past_the_answer),
