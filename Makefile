@@ -45,7 +45,7 @@ AGENT_SRC := $(wildcard agent/*.c) oci-spec/config.c oci-spec/schema.c oci-spec/
 	     common/beneath.c common/etc_users.c common/fdpass.c common/hook.c
 $(BUILD)/agent/vrun-agent: $(AGENT_SRC) $(wildcard agent/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a
+	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a -l:libseccomp.a -l:libcap.a
 
 $(BUILD)/rootfs/agent_blob.o: rootfs/agent_blob.S $(BUILD)/agent/vrun-agent
 	@mkdir -p $(@D)

@@ -77,13 +77,37 @@ extern int terminal_master;
 
 /* Runs another process in the running container (`vrun exec`): 0 and its
  * pid once it has exec'd; -1 and `f` when it could not. */
-pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
-		     struct agent_failure *f);
+pid_t container_exec(pid_t init, const struct oci_config *c, const struct oci_process *p,
+		     const struct process_fds *fds, struct agent_failure *f);
 
 /* A procfs of init's PID namespace, its processes by the numbers they see
  * (mounted by a child in that namespace, detached: only the fd reaches
  * it); -1 and `f` when it could not be made. */
 int container_procfs(pid_t init, struct agent_failure *f);
+
+/* In a child preparing a process: reports "E<code>:<message>" on `sync`
+ * and exits with code. */
+void fail(int sync, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+
+/* The OCI process security model (agent/security.c); each fails the
+ * process (fail()) when it cannot do what config.json asks. */
+struct oci_seccomp;
+/* The bounding set, before the user changes (and keeps the permitted
+ * set across it). */
+void security_bounding(int sync, const struct oci_process *p);
+/* Effective, permitted, inheritable and ambient sets, after it. */
+void security_caps(int sync, const struct oci_process *p);
+void security_no_new_privs(int sync, const struct oci_process *p);
+void security_oom_score_adj(int sync, const struct oci_process *p);
+/* The filter of a seccomp profile (NULL without one, or with `f` set when
+ * the profile asks for what cannot be done), and its loading. */
+void *security_seccomp_build(const struct oci_seccomp *sc, struct agent_failure *f);
+void security_seccomp_load(int sync, void *filter);
+/* In the container's root, with its /proc: linux.sysctl, readonlyPaths,
+ * maskedPaths. */
+void security_sysctl(int sync, const struct oci_config *c);
+void security_readonly_paths(int sync, const struct oci_config *c);
+void security_mask_paths(int sync, const struct oci_config *c);
 
 /* Copies directory `from`'s contents into `to` (tmpcopyup): files, dirs,
  * symlinks and special files with their owners, modes and times.  0, or

@@ -45,10 +45,7 @@ void failure_set(struct agent_failure *f, int exit_code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* In the child: report and end. */
-static void __attribute__((noreturn)) fail(int sync, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(int sync, int code, const char *fmt, ...)
+void fail(int sync, int code, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
@@ -417,11 +414,37 @@ static void take_stdio(int sync, const int stdio[3])
 			fail(sync, 1, "stdio: %s", strerror(errno));
 }
 
-/* What init and exec'd processes share: rlimits, user, cwd, executable. */
-static void prepare_process(int sync, const struct oci_process *p, char *exe, size_t size)
+/* The seccomp filter exec_now loads, when it is loaded last. */
+static void *pending_filter;
+
+/* What init and exec'd processes share: rlimits, oomScoreAdj, user and
+ * capabilities, noNewPrivileges, seccomp, cwd, executable. */
+static void prepare_process(int sync, const struct oci_config *c, const struct oci_process *p,
+			    char *exe, size_t size)
 {
+	struct agent_failure f = {0};
+	const struct oci_linux *l = c->linux_;
+	void *filter = security_seccomp_build(l != NULL ? l->seccomp : NULL, &f);
+	if (f.msg[0] != '\0')
+		fail(sync, f.exit_code, "%s", f.msg);
+	if (p->apparmor_profile != NULL)
+		debug("process: apparmorProfile %s: ignored (no AppArmor in the guest)",
+		      p->apparmor_profile);
+	if (p->selinux_label != NULL)
+		debug("process: selinuxLabel %s: ignored (no SELinux in the guest)",
+		      p->selinux_label);
 	set_rlimits(sync, p);
+	security_oom_score_adj(sync, p);
+	/* Without noNewPrivileges the filter needs CAP_SYS_ADMIN to load:
+	 * before the capabilities go (runc's order). */
+	if (!p->no_new_privileges)
+		security_seccomp_load(sync, filter);
+	security_bounding(sync, p);
 	set_user(sync, &p->user);
+	security_caps(sync, p);
+	security_no_new_privs(sync, p);
+	if (p->no_new_privileges)
+		pending_filter = filter;
 	if (chdir(p->cwd) < 0)
 		fail(sync, 1, "chdir to cwd (\"%s\") set in config.json failed: %s", p->cwd,
 		     strerror(errno));
@@ -506,7 +529,10 @@ exec_now(int sync, const struct oci_process *p, const char *exe, const struct pr
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	execve(exe, p->args.items, environment(p, fds));
+	char **env = environment(p, fds);
+	/* Last, so that the profile has only execve to allow. */
+	security_seccomp_load(sync, pending_filter);
+	execve(exe, p->args.items, env);
 	int code = errno == ENOENT ? 127 : 126;
 	fail(sync, code, "exec %s: %s", exe, strerror(errno));
 }
@@ -588,7 +614,10 @@ init_main(const struct oci_config *c, const struct identity *who, const struct p
 	if (c->root != NULL && c->root->readonly &&
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		fail(sync, 1, "remount / read-only: %s", strerror(errno));
-	prepare_process(sync, p, exe, sizeof(exe));
+	security_sysctl(sync, c);
+	security_readonly_paths(sync, c);
+	security_mask_paths(sync, c);
+	prepare_process(sync, c, p, exe, sizeof(exe));
 	debug("container: prepared, %s is next", exe);
 	handshake(sync, 'S');
 	if (hooks != NULL)
@@ -713,7 +742,8 @@ static int open_ns(pid_t pid, const char *name)
 }
 
 static void __attribute__((noreturn))
-exec_main(pid_t init, const struct oci_process *p, const struct process_fds *fds, int sync)
+exec_main(pid_t init, const struct oci_config *c, const struct oci_process *p,
+	  const struct process_fds *fds, int sync)
 {
 	static const char *const namespaces[] = {"cgroup", "ipc", "uts", "mnt"};
 	char exe[4096];
@@ -731,12 +761,12 @@ exec_main(pid_t init, const struct oci_process *p, const struct process_fds *fds
 		setup_terminal(sync, p, false);
 	else
 		take_stdio(sync, fds->stdio);
-	prepare_process(sync, p, exe, sizeof(exe));
+	prepare_process(sync, c, p, exe, sizeof(exe));
 	exec_now(sync, p, exe, fds);
 }
 
-pid_t container_exec(pid_t init, const struct oci_process *p, const struct process_fds *fds,
-		     struct agent_failure *f)
+pid_t container_exec(pid_t init, const struct oci_config *c, const struct oci_process *p,
+		     const struct process_fds *fds, struct agent_failure *f)
 {
 	int pair[2];
 	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -756,7 +786,7 @@ pid_t container_exec(pid_t init, const struct oci_process *p, const struct proce
 	pid = fork();
 	if (pid == 0) {
 		close(pair[0]);
-		exec_main(init, p, fds, pair[1]);
+		exec_main(init, c, p, fds, pair[1]);
 	}
 	if (setns(own, CLONE_NEWPID) < 0)
 		report("exec: back to the agent's PID namespace: %s", strerror(errno));

@@ -590,7 +590,7 @@ static void handle_exec(int fd, const char *payload, size_t len)
 		if (p == NULL)
 			failure_set(&f, 1, "too many processes");
 		else if (make_fds(p, proc.terminal, &fds, &f) == 0) {
-			p->pid = container_exec(init->pid, &proc, &fds, &f);
+			p->pid = container_exec(init->pid, &agent.config, &proc, &fds, &f);
 			if (proc.terminal)
 				relay_terminal(p, &f);
 		}

@@ -39,7 +39,10 @@ int host_open_device(const char *path, int flags, const char *module)
 	int fd = open(path, flags);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (load(module) == 0 && (fd = open(path, flags)) >= 0)
+	/* Loaded or not by us: another process may have won the race. */
+	if (load(module) < 0)
+		log_debug("load module %s for %s failed", module, path);
+	if ((fd = open(path, flags)) >= 0)
 		return fd;
 	errno = ENOENT;
 	return -1;

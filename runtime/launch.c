@@ -124,6 +124,26 @@ static pid_t fork_vmm(const struct supervisor_config *sc, struct container *c, i
 	return pid;
 }
 
+/* What a valid config.json may ask that the guest cannot give: refused
+ * before a VM boots.  A seccomp listener (SCMP_ACT_NOTIFY) would be a
+ * process of the host's answering for the guest's syscalls. */
+static int check_supported(const struct oci_config *config, struct error **err)
+{
+	const struct oci_seccomp *sc = config->linux_ != NULL ? config->linux_->seccomp : NULL;
+	if (sc == NULL)
+		return 0;
+	if (sc->listener_path != NULL && sc->listener_path[0] != '\0')
+		return error_set(err, 0, "seccomp: listenerPath is not supported");
+	bool notify =
+		sc->default_action != NULL && strcmp(sc->default_action, "SCMP_ACT_NOTIFY") == 0;
+	for (size_t i = 0; i < sc->syscalls.len; i++)
+		notify = notify || (sc->syscalls.items[i].action != NULL &&
+				    strcmp(sc->syscalls.items[i].action, "SCMP_ACT_NOTIFY") == 0);
+	if (notify)
+		return error_set(err, 0, "seccomp: action SCMP_ACT_NOTIFY is not supported");
+	return 0;
+}
+
 static int launch(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
 		  int *exit_code, struct error **err)
 {
@@ -147,7 +167,8 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	bool systemd = ctx->systemd_cgroup ||
 		       (ctx->cgroup_manager != NULL && strcmp(ctx->cgroup_manager, "systemd") == 0);
 	cgroup_self(self, sizeof(self));
-	if (cgroup_resolve(config.linux_ != NULL ? config.linux_->cgroups_path : NULL, systemd,
+	if (check_supported(&config, err) < 0 ||
+	    cgroup_resolve(config.linux_ != NULL ? config.linux_->cgroups_path : NULL, systemd,
 			   self, cgroup, sizeof(cgroup), err) < 0 ||
 	    vm_shape_from_config(&config, vm_shape_host_cpus(), &shape, err) < 0 ||
 	    guest_image_prepare(ctx->root, shape.kernel, &guest, err) < 0) {

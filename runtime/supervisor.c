@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 #define BOOT_TIMEOUT_MS	    120000 /* generous: the emulated test host boots in seconds */
 #define OUTPUT_DRAIN_MS	    5000   /* after the exit, for the last output to arrive */
 #define STATUS_VM_FAILURE   255
+#define TOP_TIMEOUT_S	    5 /* for the guest's TOP answer */
 
 struct supervisor {
 	const struct supervisor_config *c;
@@ -542,7 +544,12 @@ static int fetch_top(void *opaque, char **data, size_t *len)
 {
 	const struct supervisor *s = opaque;
 	struct error *err = NULL;
+	/* The guest answers in time or not at all: a tool reading /proc
+	 * waits for us. */
+	struct timeval limit = {.tv_sec = TOP_TIMEOUT_S};
 	int fd = agent_connect(s->c->state_dir, &err);
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) < 0)
+		log_debug("the container's /proc: SO_RCVTIMEO: %s", strerror(errno));
 	int ret = fd < 0 ? -1 : agent_request_answer(fd, AGENT_TOP, NULL, 0, data, len, &err);
 	if (fd >= 0)
 		close(fd);

@@ -17,6 +17,16 @@ int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error *
 		{"io.vrun.vm.annotations", ANNOTATION_KERNEL
 		 "," ANNOTATION_CMDLINE "," ANNOTATION_MEMORY_MIB "," ANNOTATION_VCPUS},
 	};
+	static const char *const action_names[] = {
+		"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+		"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",	   "SCMP_ACT_ALLOW",	   "SCMP_ACT_LOG"};
+	static const char *const arch_names[] = {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
+						 "SCMP_ARCH_X32"};
+	static const char *const flag_names[] = {"SECCOMP_FILTER_FLAG_TSYNC",
+						 "SECCOMP_FILTER_FLAG_LOG",
+						 "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
+	static const struct name_list actions = {action_names, 8}, archs = {arch_names, 3},
+				      flags = {flag_names, 3};
 	static const char *const unsafe[] = {ANNOTATION_KERNEL, ANNOTATION_CMDLINE};
 	static const struct name_list unsafe_list = {unsafe, 2};
 	struct oci_features features = {
@@ -27,11 +37,17 @@ int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error *
 		.namespaces = &oci_namespace_names,
 		.capabilities = &oci_capability_names,
 		/* The VMM's cgroup: v2, and systemd's slice:prefix:name
-		 * paths (made directly, not through systemd).  seccomp
-		 * (issue: security) is not implemented yet. */
+		 * paths (made directly, not through systemd). */
 		.cgroup_v2 = true,
 		.cgroup_systemd = true,
-		.seccomp_enabled = false,
+		/* The guest agent's libseccomp: every action but a listener's
+		 * (SCMP_ACT_NOTIFY), the architectures an x86-64 guest runs. */
+		.seccomp_enabled = true,
+		.seccomp_actions = &actions,
+		.seccomp_operators = &oci_seccomp_operator_names,
+		.seccomp_archs = &archs,
+		.seccomp_known_flags = &oci_seccomp_flag_names,
+		.seccomp_supported_flags = &flags,
 		.annotations = {annotations, sizeof(annotations) / sizeof(annotations[0])},
 		/* They pick what the host boots: a caller passing annotations
 		 * through from users should filter these. */

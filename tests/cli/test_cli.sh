@@ -74,7 +74,7 @@ expect "spec into a missing bundle" 1 "" "create \`$work/missing/config.json\`: 
 # features: runtime-spec features.md.
 run "$vrun" features
 expect "features exits 0 with nothing on stderr" 0 '"ociVersionMin"' ""
-check "features: ociVersionMin/Max, hooks, namespaces, capabilities" jq -e '.ociVersionMin == "1.0.0" and .ociVersionMax == "1.2.0" and (.hooks | length) == 6 and (.linux.namespaces | index("pid") != null) and (.linux.capabilities | index("CAP_SYS_ADMIN") != null) and .linux.seccomp.enabled == false' <<<"$out"
+check "features: ociVersionMin/Max, hooks, namespaces, capabilities" jq -e '.ociVersionMin == "1.0.0" and .ociVersionMax == "1.2.0" and (.hooks | length) == 6 and (.linux.namespaces | index("pid") != null) and (.linux.capabilities | index("CAP_SYS_ADMIN") != null) and .linux.seccomp.enabled == true' <<<"$out"
 check "features: cgroup v2 and systemd paths; the VM-shaping annotations, two of them unsafe" jq -e '.linux.cgroup.v2 == true and .linux.cgroup.systemd == true and .annotations["io.vrun.vm.annotations"] == "io.vrun.kernel,io.vrun.kernel_cmdline,io.vrun.memory_mib,io.vrun.vcpus" and .potentiallyUnsafeConfigAnnotations == ["io.vrun.kernel", "io.vrun.kernel_cmdline"]' <<<"$out"
 
 # Bad configs and bundles through create.
@@ -93,6 +93,11 @@ run "$vrun" --root "$root" create --bundle "$work/bad" bad
 expect "create: config.json over 16 MiB" 1 "" 'config.json: larger than 16 MiB'
 run "$vrun" --root "$root" create --bundle "$work/nonexistent" bad
 expect "create: unreadable bundle" 1 "" 'config.json`: No such file or directory'
+check "features: seccomp's actions without SCMP_ACT_NOTIFY, x86 architectures, the flags it applies" jq -e '.linux.seccomp.actions == ["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG"] and (.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null) and (.linux.seccomp.operators | length) == 7 and (.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG") != null)' <<<"$("$vrun" features)"
+echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"cwd": "/", "args": ["true"]}, "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}}}' >"$work/bad/config.json"
+run "$vrun" --root "$root" create --bundle "$work/bad" bad
+expect "create: a seccomp listener (SCMP_ACT_NOTIFY) is refused before a VM boots" 1 "" '^vrun: create bad: seccomp: action SCMP_ACT_NOTIFY is not supported$'
+check "... and leaves no state" test ! -e "$root/bad"
 run "$vrun" --root "$root" create --bundle "$work/bundle" "bad/id"
 expect "create: bad id" 1 "" "invalid container id 'bad/id'"
 check "failed creates left no state" test ! -e "$root/bad"

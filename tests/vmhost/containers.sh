@@ -62,6 +62,10 @@ expect "state after start: running" 0 '"status": "running"' ""
 # exec into the running container: its namespaces, output, exit code.
 run timeout 60 $vrun --root "$croot" exec life sh -c 'echo "exec in $(hostname), init is $(cat /proc/1/comm)"; echo to-err >&2; exit 7'
 expect "exec: output of the exec'd process, its exit code (7)" 7 '^exec in vrun, init is sh$' '^to-err$'
+run timeout 60 $vrun --root "$croot" exec life grep -E '^(CapEff|NoNewPrivs):' /proc/self/status /proc/1/status
+expect "exec: the process has the config's capabilities and noNewPrivileges, as init has" 0 \
+	'^/proc/self/status:CapEff:\s+0000000020000420$' ""
+check "... init's are the same" bash -c '[[ $(grep -c ":CapEff:\s*0000000020000420$\|:NoNewPrivs:\s*1$" <<<"$1") == 4 ]]' _ "$out"
 run timeout 60 $vrun --root "$croot" exec --env EXTRA=1 --cwd /tmp --user 1000:1000 life sh -c 'echo "$EXTRA $(pwd) $(id -u)"'
 expect "exec --env --cwd --user" 0 '^1 /tmp 1000$' ""
 run timeout 60 $vrun --root "$croot" exec --user user:tty life sh -c 'echo "$(id -u):$(id -g)"'
@@ -152,10 +156,10 @@ kill $fifo_reader 2>/dev/null
 # run in the background, TERM through `vrun kill` (the handler exits 143),
 # and KILL: the VM goes with the VMM (137), as a process would.
 bundle term sh -c 'trap "exit 143" TERM; while :; do sleep 1; done'
-timeout 120 $vrun --root "$croot" run --bundle "$bundles/term" term >/dev/null 2>&1 &
+timeout 120 $vrun --root "$croot" run --bundle "$bundles/term" term >/dev/null 2>"$scratch/term.err" &
 term_job=$!
 bundle sleeper sleep 1000
-timeout 120 $vrun --root "$croot" run --bundle "$bundles/sleeper" sleeper >/dev/null 2>&1 &
+timeout 120 $vrun --root "$croot" run --bundle "$bundles/sleeper" sleeper >/dev/null 2>"$scratch/sleeper.err" &
 sleeper_job=$!
 for _ in $(seq 600); do
 	[[ $($vrun --root "$croot" state term 2>/dev/null | jq -r .status) == running &&
@@ -169,6 +173,7 @@ $vrun --root "$croot" kill term TERM
 wait $term_job
 rc=$?
 check "run exits 143 after kill TERM (the process's TERM handler)" test $rc = 143
+[[ $rc == 143 ]] || sed 's/^/# term: /' "$scratch/term.err"
 run timeout 60 $vrun --root "$croot" exec --detach sleeper sleep 1000
 run $vrun --root "$croot" ps --format json sleeper
 check "an exec'd sleep runs beside the container's" grep -qE '^\[[0-9]+,[0-9]+(,[0-9]+)*\]$' <<<"$out"
@@ -176,6 +181,7 @@ $vrun --root "$croot" kill --all sleeper KILL
 wait $sleeper_job
 rc=$?
 check "run exits 137 after kill --all KILL (every process of the container, init too)" test $rc = 137
+[[ $rc == 137 ]] || sed 's/^/# sleeper: /' "$scratch/sleeper.err"
 check "both were removed by run" test ! -e "$croot/term" -a ! -e "$croot/sleeper"
 
 # A bad executable: create fails, says why, leaves nothing behind.
@@ -435,6 +441,35 @@ bundle pids sh -c 'read max </sys/fs/cgroup/pids.max; echo "max $max"; (i=0; whi
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/pids" pids
 expect "pids.limit 16: the container's pids.max, and forks past it fail" 0 '^max 16$' "can't fork"
 check "... 15 processes left once the subshell gave up ($out)" grep -qx "current 15" <<<"$out"
+
+# The OCI process security model in the guest, seen from inside: the
+# capability sets, noNewPrivileges, a seccomp profile (an errno of its own
+# for mkdir, chmod refused only for mode 0777), masked and read-only
+# paths, a sysctl and oomScoreAdj.
+caps='["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]'
+edit=".process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps, inheritable: [], ambient: []}
+ | .process.noNewPrivileges = true | .process.oomScoreAdj = 123
+ | .linux.sysctl = {\"kernel.domainname\": \"vrun.test\"}
+ | .linux.maskedPaths = [\"/proc/kcore\", \"/sys/firmware\", \"/no/such/path\"]
+ | .linux.readonlyPaths = [\"/proc/sys\"]
+ | .linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", architectures: [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],
+     syscalls: [{names: [\"mkdir\", \"mkdirat\"], action: \"SCMP_ACT_ERRNO\", errnoRet: 95},
+                {names: [\"chmod\"], action: \"SCMP_ACT_ERRNO\", args: [{index: 1, value: 511, op: \"SCMP_CMP_EQ\"}]},
+                {names: [\"fchmodat\"], action: \"SCMP_ACT_ERRNO\", args: [{index: 2, value: 511, op: \"SCMP_CMP_EQ\"}]},
+                {names: [\"no_such_syscall\"], action: \"SCMP_ACT_KILL\"}]}"
+bundle secure sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; mkdir /dev/shm/d 2>&1; touch /dev/shm/f; chmod 755 /dev/shm/f && echo chmod 755 ok; chmod 777 /dev/shm/f 2>&1; echo "kcore $(wc -c </proc/kcore) firmware $(ls /sys/firmware | wc -l)"; echo "proc/sys $(grep " /proc/sys " /proc/mounts | cut -d" " -f4 | cut -d, -f1)"; echo "domainname $(cat /proc/sys/kernel/domainname) oom $(cat /proc/self/oom_score_adj)"'
+run timeout 120 $vrun --root "$croot" run --bundle "$bundles/secure" secure
+expect "security: the container runs with its profile" 0 '^CapEff:\s+0000000000000421$' ""
+check "... bounding and permitted sets are the config's, inheritable and ambient empty" bash -c \
+	'grep -qx "CapBnd:\s*0000000000000421" <<<"$1" && grep -qx "CapPrm:\s*0000000000000421" <<<"$1" &&
+	 grep -qx "CapInh:\s*0000000000000000" <<<"$1" && grep -qx "CapAmb:\s*0000000000000000" <<<"$1"' _ "$out"
+check "... NoNewPrivs 1, Seccomp 2 (a filter)" bash -c 'grep -qx "NoNewPrivs:\s*1" <<<"$1" && grep -qx "Seccomp:\s*2" <<<"$1"' _ "$out"
+check "... mkdir fails with the profile's errno (95, not supported)" grep -qi "mkdir: can't create directory '/dev/shm/d': .*not supported" <<<"$out"
+check "... chmod 755 runs, chmod 777 is refused (EPERM, the default errno)" bash -c \
+	'grep -qx "chmod 755 ok" <<<"$1" && grep -q "chmod: /dev/shm/f: Operation not permitted" <<<"$1"' _ "$out"
+check "... masked: /proc/kcore empty, /sys/firmware an empty directory" grep -qx "kcore 0 firmware 0" <<<"$out"
+check "... /proc/sys read-only; the sysctl and oomScoreAdj applied" bash -c \
+	'grep -qx "proc/sys ro" <<<"$1" && grep -qx "domainname vrun.test oom 123" <<<"$1"' _ "$out"
 
 # run --image: the image unpacked once into the cache, each container
 # writing to a layer of its own over it.
