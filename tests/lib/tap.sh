@@ -1,10 +1,21 @@
 # TAP helpers for the shell test suites: each check prints "ok N - name" or
 # "not ok N - name" with the reason as "# " lines.
 tap_n=0
+# With TAP_SLOW=S, a check that came more than S seconds after the one
+# before it is followed by a "# N s" line: where a slow suite's time went.
+tap_last=$SECONDS
+
+tap_time() {
+	if [[ -n ${TAP_SLOW-} ]] && ((SECONDS - tap_last > TAP_SLOW)); then
+		echo "# $((SECONDS - tap_last)) s"
+	fi
+	tap_last=$SECONDS
+}
 
 tap_ok() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1"
+	tap_time
 }
 
 tap_fail() {
@@ -13,6 +24,7 @@ tap_fail() {
 	shift
 	local line
 	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/# /'; done
+	tap_time
 }
 
 tap_skip() {

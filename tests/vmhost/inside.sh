@@ -5,6 +5,7 @@
 # status and stderr cross back.
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TAP_SLOW=10 # where the time goes, in CI's log
 . "$top/tests/lib/tap.sh"
 cd "$top" || exit 1
 boot=build/tests/vmm_boot
