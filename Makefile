@@ -8,7 +8,16 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 	  -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing -D_GNU_SOURCE -I.
-LDLIBS := -lyajl -lkmod -larchive -lcrypto -lnl-route-3 -lnl-3 -lpthread
+# `make check SANITIZE=address,undefined` builds vrun and the tests with
+# those sanitizers (not the agent: a static binary, which ASan cannot be);
+# a change of flags rebuilds everything (cflags.stamp).
+SANITIZE ?=
+STATIC_CFLAGS := $(CFLAGS)
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LDLIBS := -lyajl -lkmod -larchive -lcrypto -lnl-route-3 -lnl-3 -lseccomp -lcap -lpthread
 NL_CFLAGS := -I/usr/include/libnl3
 
 LIB_SRC := agent/protocol.c $(wildcard common/*.c oci-spec/*.c vmm/*.c vmm/hw/*.c vmm/virtio/*.c vmm/virtio/fs/*.c rootfs/*.c netns/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
@@ -34,7 +43,11 @@ $(BUILD)/runtime/version.o: $(BUILD)/commit.h
 $(BUILD)/runtime/version.o: CFLAGS += -I$(BUILD)
 $(BUILD)/netns/%.o $(BUILD)/tests/unit/test_net.o: CFLAGS += $(NL_CFLAGS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/cflags.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' >$@
+
+$(BUILD)/%.o: %.c $(BUILD)/cflags.stamp
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -45,7 +58,7 @@ AGENT_SRC := $(wildcard agent/*.c) oci-spec/config.c oci-spec/schema.c oci-spec/
 	     common/beneath.c common/etc_users.c common/fdpass.c common/hook.c
 $(BUILD)/agent/vrun-agent: $(AGENT_SRC) $(wildcard agent/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a -l:libseccomp.a -l:libcap.a
+	$(CC) $(STATIC_CFLAGS) -static -o $@ $(AGENT_SRC) -l:libyajl_s.a -l:libseccomp.a -l:libcap.a
 
 $(BUILD)/rootfs/agent_blob.o: rootfs/agent_blob.S $(BUILD)/agent/vrun-agent
 	@mkdir -p $(@D)
@@ -76,11 +89,16 @@ $(BUILD)/tests/mklayer: tests/tools/mklayer.c
 # Static: it runs inside the benchmark's busybox rootfs too.
 $(BUILD)/tests/tcprr: tests/tools/tcprr.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(STATIC_CFLAGS) -static -o $@ $<
 
 $(BUILD)/tests/fdtool: tests/tools/fdtool.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(STATIC_CFLAGS) -static -o $@ $<
+
+# Static: it runs in the test containers' busybox rootfs.
+$(BUILD)/tests/guest_attack: tests/tools/guest_attack.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -static -o $@ $<
 
 $(BUILD)/tests/kvm_smoke: tests/vmhost/kvm_smoke.c
 	@mkdir -p $(@D)
@@ -107,8 +125,9 @@ demo: deps all guest-kernel
 	@tests/vmhost/run $(BUILD)/vrun run --bundle $(CURDIR)/$(BUILD)/demo/bundle demo
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
-       $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer $(BUILD)/tests/fdtool
-	@tests/run-all
+       $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer $(BUILD)/tests/fdtool \
+       $(BUILD)/tests/guest_attack fuzz-build
+	@SANITIZE=$(SANITIZE) tests/run-all
 
 FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
 format:
@@ -134,21 +153,28 @@ clean:
 
 -include $(ALL_OBJ:.o=.d)
 
-# Fuzzing (clang with libFuzzer: apt-get install clang libclang-rt-14-dev).
-# `make fuzz FUZZ_SECONDS=60` runs the config and virtqueue fuzzers.
+# Fuzzing (clang with libFuzzer, ASan and UBSan: apt-get install clang
+# libclang-rt-14-dev).  The library is built again, instrumented, under
+# $(BUILD)/fuzz; each tests/fuzz/fuzz_NAME.c is a target, its seeds in
+# tests/fuzz/corpus/NAME.  `make fuzz FUZZ_SECONDS=N` runs each for N
+# seconds; `make check` runs each for 30 and fails on any crash, leak or
+# sanitizer report.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
-	       -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(LIB_SRC) $(BUILD)/commit.h
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(BUILD) $(NL_CFLAGS) \
+	       -fsanitize=address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ tests/fuzz/fuzz_config.c $(LIB_SRC) -lyajl
-$(BUILD)/fuzz/fuzz_virtq: tests/fuzz/fuzz_virtq.c vmm/virtio/queue.c vmm/memory.c common/error.c
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $^
-fuzz: $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_virtq
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-virtq
-	$(BUILD)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-		$(BUILD)/fuzz/corpus tests/data/fixture-bundle tests/fuzz/seeds
-	$(BUILD)/fuzz/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
-		$(BUILD)/fuzz/corpus-virtq
-.PHONY: fuzz
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/obj/runtime/version.o: $(BUILD)/commit.h
+$(BUILD)/fuzz/libvrun.a: $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/rootfs/agent_blob.o
+	@rm -f $@
+	@ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libvrun.a $(wildcard tests/fuzz/*.h)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libvrun.a $(LDLIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+.PHONY: fuzz fuzz-build
+-include $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.d)

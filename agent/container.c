@@ -765,44 +765,63 @@ exec_main(pid_t init, const struct oci_config *c, const struct oci_process *p,
 	exec_now(sync, p, exe, fds);
 }
 
-pid_t container_exec(pid_t init, const struct oci_config *c, const struct oci_process *p,
-		     const struct process_fds *fds, struct agent_failure *f)
+/* A child in init's PID namespace (a process joins one only by being
+ * forked there), joined to us by a SOCK_SEQPACKET pair: 0 in the child,
+ * its pid in the parent, -1 and `f` when it could not be made; *sock is
+ * the caller's end either side.  `what` names the job in messages. */
+static pid_t fork_in_pid_ns(pid_t init, const char *what, int *sock, struct agent_failure *f)
 {
-	int pair[2];
+	int pair[2] = {-1, -1};
+	pid_t pid = -1;
 	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	int theirs = open_ns(init, "pid");
-	pid_t pid = -1;
 	if (own < 0 || theirs < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		failure_set(f, 1, "exec: %s", strerror(errno));
-		goto out;
+		failure_set(f, 1, "%s: %s", what, strerror(errno));
+	} else if (setns(theirs, CLONE_NEWPID) < 0) {
+		failure_set(f, 1, "%s: join the container's PID namespace: %s", what,
+			    strerror(errno));
+	} else {
+		pid = fork();
+		if (pid == 0) {
+			close(pair[0]);
+			close(own);
+			close(theirs);
+			*sock = pair[1];
+			return 0;
+		}
+		if (setns(own, CLONE_NEWPID) < 0)
+			report("%s: back to the agent's PID namespace: %s", what, strerror(errno));
+		if (pid < 0)
+			failure_set(f, 1, "%s: fork: %s", what, strerror(errno));
 	}
-	if (setns(theirs, CLONE_NEWPID) < 0) {
-		failure_set(f, 1, "exec: join the container's PID namespace: %s", strerror(errno));
-		close(pair[0]);
+	if (pair[1] >= 0)
 		close(pair[1]);
-		goto out;
-	}
-	pid = fork();
-	if (pid == 0) {
+	if (pid > 0)
+		*sock = pair[0];
+	else if (pair[0] >= 0)
 		close(pair[0]);
-		exec_main(init, c, p, fds, pair[1]);
-	}
-	if (setns(own, CLONE_NEWPID) < 0)
-		report("exec: back to the agent's PID namespace: %s", strerror(errno));
-	close(pair[1]);
-	if (pid < 0) {
-		failure_set(f, 1, "exec: fork: %s", strerror(errno));
-	} else if (read_answer(pair[0], f, true) < 0) {
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(pair[0]);
-out:
 	if (own >= 0)
 		close(own);
 	if (theirs >= 0)
 		close(theirs);
+	return pid;
+}
+
+pid_t container_exec(pid_t init, const struct oci_config *c, const struct oci_process *p,
+		     const struct process_fds *fds, struct agent_failure *f)
+{
+	int sock;
+	pid_t pid = fork_in_pid_ns(init, "exec", &sock, f);
+	if (pid == 0)
+		exec_main(init, c, p, fds, sock);
+	if (pid < 0)
+		return -1;
+	if (read_answer(sock, f, true) < 0) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(sock);
 	return pid;
 }
 
@@ -820,44 +839,16 @@ static void __attribute__((noreturn)) procfs_main(int sock)
 
 int container_procfs(pid_t init, struct agent_failure *f)
 {
-	int pair[2] = {-1, -1}, fd = -1;
-	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	int theirs = open_ns(init, "pid");
-	if (own < 0 || theirs < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		failure_set(f, 1, "the container's /proc: %s", strerror(errno));
-		goto out;
-	}
-	if (setns(theirs, CLONE_NEWPID) < 0) {
-		failure_set(f, 1, "the container's /proc: join its PID namespace: %s",
-			    strerror(errno));
-		goto out;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pair[0]);
-		procfs_main(pair[1]);
-	}
-	if (setns(own, CLONE_NEWPID) < 0)
-		report("the container's /proc: back to the agent's PID namespace: %s",
-		       strerror(errno));
-	close(pair[1]);
-	pair[1] = -1;
-	if (pid < 0) {
-		failure_set(f, 1, "the container's /proc: fork: %s", strerror(errno));
-		goto out;
-	}
+	int sock, fd = -1;
+	pid_t pid = fork_in_pid_ns(init, "the container's /proc", &sock, f);
+	if (pid == 0)
+		procfs_main(sock);
+	if (pid < 0)
+		return -1;
 	char msg[8];
-	if (recv_message(pair[0], msg, sizeof(msg), &fd) <= 0 || fd < 0)
+	if (recv_message(sock, msg, sizeof(msg), &fd) <= 0 || fd < 0)
 		failure_set(f, 1, "the container's /proc: could not mount one in its namespace");
 	waitpid(pid, NULL, 0);
-out:
-	for (int i = 0; i < 2; i++)
-		if (pair[i] >= 0)
-			close(pair[i]);
-	if (own >= 0)
-		close(own);
-	if (theirs >= 0)
-		close(theirs);
+	close(sock);
 	return fd;
 }

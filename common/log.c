@@ -152,6 +152,28 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	free(msg);
 }
 
+void log_guest_at(unsigned *seen, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	unsigned n = __atomic_add_fetch(seen, 1, __ATOMIC_RELAXED);
+	enum log_level level = n <= LOG_GUEST_MAX ? LOG_WARNING : LOG_DEBUG;
+	if (level < logger.threshold && n != LOG_GUEST_MAX + 1)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (level < logger.threshold)
+		log_msg(LOG_WARNING,
+			"%s (and more like it from the guest: those are logged with "
+			"--debug only)",
+			msg);
+	else
+		log_msg(level, "%s", msg);
+	free(msg);
+}
+
 void log_error_report(const struct error *err)
 {
 	const char *msg = err != NULL ? err->msg : "unknown error";

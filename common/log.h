@@ -27,4 +27,16 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 
 void log_error_report(const struct error *err);
 
+/* A warning a guest's input causes (a bad descriptor chain, say): each
+ * call site reports its first LOG_GUEST_MAX, then says that the rest go
+ * to --debug only, so that a hostile guest cannot flood the host's
+ * logs. */
+#define LOG_GUEST_MAX 5
+void log_guest_at(unsigned *seen, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_guest(...)                                                                             \
+	do {                                                                                       \
+		static unsigned log_guest_seen_;                                                   \
+		log_guest_at(&log_guest_seen_, __VA_ARGS__);                                       \
+	} while (0)
+
 #endif

@@ -247,8 +247,10 @@ int initramfs_get(const char *cache_dir, const struct initramfs_spec *s, char **
 	uint64_t h = hash(0xcbf29ce484222325ull, s->agent, s->agent_size);
 	for (size_t i = 0; i < s->nr_modules; i++)
 		h = hash(h, s->modules[i], strlen(s->modules[i]) + 1);
+	/* Each later module marked as one: moving a module between the
+	 * lists changes the key. */
 	for (size_t i = 0; i < s->nr_later; i++)
-		h = hash(h, s->later[i], strlen(s->later[i]) + 2);
+		h = hash(hash(h, "+", 1), s->later[i], strlen(s->later[i]) + 1);
 	if (s->modules_dir != NULL)
 		h = hash(h, s->modules_dir, strlen(s->modules_dir));
 	if (fs_mkdir_all(cache_dir, 0700, err) < 0)

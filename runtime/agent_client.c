@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ static int read_ok_line(int fd, const char *path, struct error **err)
 
 int agent_connect(const char *state_dir, struct error **err)
 {
+	return agent_connect_timed(state_dir, 0, err);
+}
+
+int agent_connect_timed(const char *state_dir, int seconds, struct error **err)
+{
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", state_dir, VSOCK_SOCKET) >= (int)sizeof(path))
 		return error_set_kind(err, ENAMETOOLONG, "%s/%s: path too long", state_dir,
@@ -49,6 +55,9 @@ int agent_connect(const char *state_dir, struct error **err)
 		return error_set(err, errno, "socket");
 	if (unix_connect(fd, path) < 0)
 		return error_set(err, errno, "connect to the VMM at %s", path);
+	struct timeval limit = {.tv_sec = seconds};
+	if (seconds > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) < 0)
+		return error_set(err, errno, "%s: a receive timeout", path);
 	char hello[32];
 	int n = snprintf(hello, sizeof(hello), "CONNECT %d\n", AGENT_PORT);
 	if (write(fd, hello, (size_t)n) != n)

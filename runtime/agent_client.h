@@ -13,6 +13,9 @@
 /* Connects to the agent's port through `<state_dir>/vsock.sock` (the
  * `CONNECT <port>` handshake); returns the stream fd. */
 int agent_connect(const char *state_dir, struct error **err);
+/* The same, with every read on the stream (the handshake's too) given up
+ * after `seconds` (0: never). */
+int agent_connect_timed(const char *state_dir, int seconds, struct error **err);
 
 /* Sends one request and waits for OK or ERROR.  An ERROR becomes *err
  * with its message; `exit_code` (may be NULL) receives the exit code the

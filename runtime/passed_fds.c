@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "runtime/agent_client.h"
+#include "vmm/lockdown.h"
 
 static bool noted;
 static uint64_t open_at_start; /* bit i: fd 3 + i */
@@ -176,6 +177,12 @@ struct listener {
 static void *accept_thread(void *arg)
 {
 	struct listener *l = arg;
+	struct error *lock_err = NULL;
+	if (lockdown_thread(LOCKDOWN_RELAY, &lock_err) < 0) {
+		log_warning("passed fd %u: %s", 3 + l->index, lock_err->msg);
+		error_release(&lock_err);
+		goto out;
+	}
 	for (;;) {
 		int conn = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -206,6 +213,7 @@ static void *accept_thread(void *arg)
 			break;
 		}
 	}
+out:
 	close(l->fd);
 	free(l->state_dir);
 	free(l->token);

@@ -19,6 +19,7 @@
 #include "common/host_module.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "vmm/lockdown.h"
 
 #define PID_MAX		4194304	     /* the kernel's PID_MAX_LIMIT */
 #define REFRESH_NS	1000000000LL /* a snapshot older than this is taken again */
@@ -581,11 +582,17 @@ static void *serve(void *arg)
 	struct procview *v = arg;
 	char go;
 	ssize_t n;
+	struct error *err = NULL;
 	while ((n = read(v->go[0], &go, 1)) < 0 && errno == EINTR)
 		;
 	close(v->go[0]);
 	if (n != 1) /* not mounted */
 		return NULL;
+	if (lockdown_thread(LOCKDOWN_PROCVIEW, &err) < 0) {
+		log_warning("the container's /proc for host tools: %s", err->msg);
+		error_release(&err);
+		return NULL;
+	}
 	for (;;) {
 		n = read(v->fuse_fd, v->buf, sizeof(v->buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOENT))

@@ -13,8 +13,10 @@
 
 #include "agent/protocol.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "runtime/agent_client.h"
+#include "vmm/lockdown.h"
 
 struct copy {
 	int from, to;
@@ -83,10 +85,21 @@ static void output_done(struct stdio_relay *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* A relay thread that cannot lock itself down does not relay. */
+static void relay_lockdown(struct copy *c)
+{
+	struct error *err = NULL;
+	if (lockdown_thread(LOCKDOWN_RELAY, &err) == 0)
+		copy_all(c->from, c->to);
+	else
+		log_warning("%s", err->msg);
+	error_release(&err);
+}
+
 static void *copy_thread(void *arg)
 {
 	struct copy *c = arg;
-	copy_all(c->from, c->to);
+	relay_lockdown(c);
 	if (c->output) {
 		/* Also when our reader went away: the guest then sees the
 		 * stream closed. */
@@ -103,7 +116,7 @@ static void *copy_thread(void *arg)
 static void *pump_thread(void *arg)
 {
 	struct copy *c = arg;
-	copy_all(c->from, c->to);
+	relay_lockdown(c);
 	shutdown(c->to, SHUT_WR);
 	close(c->from);
 	close(c->to);

@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "netns/net.h"
+#include "vmm/lockdown.h"
 #include "runtime/agent_client.h"
 #include "runtime/cgroup.h"
 #include "runtime/passed_fds.h"
@@ -546,10 +547,7 @@ static int fetch_top(void *opaque, char **data, size_t *len)
 	struct error *err = NULL;
 	/* The guest answers in time or not at all: a tool reading /proc
 	 * waits for us. */
-	struct timeval limit = {.tv_sec = TOP_TIMEOUT_S};
-	int fd = agent_connect(s->c->state_dir, &err);
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) < 0)
-		log_debug("the container's /proc: SO_RCVTIMEO: %s", strerror(errno));
+	int fd = agent_connect_timed(s->c->state_dir, TOP_TIMEOUT_S, &err);
 	int ret = fd < 0 ? -1 : agent_request_answer(fd, AGENT_TOP, NULL, 0, data, len, &err);
 	if (fd >= 0)
 		close(fd);
@@ -595,6 +593,30 @@ static void show_processes(struct supervisor *s)
 	free(sources);
 }
 
+/* The main thread's turn (lockdown.h), once it has done all that needs
+ * privilege.  What it would still do with paths or another namespace is
+ * left to `delete`: the state dir's sockets (our root is no longer the
+ * host's, procview.h) and the network's redirects. */
+static int lock_down(struct supervisor *s)
+{
+	struct error *err = NULL;
+	if (lockdown_mode() == LOCKDOWN_OFF)
+		return 0;
+	vm_forget_paths(&s->vm);
+	s->listen_path[0] = '\0';
+	if (s->netns_fd >= 0)
+		close(s->netns_fd);
+	if (s->home_netns_fd >= 0)
+		close(s->home_netns_fd);
+	s->netns_fd = s->home_netns_fd = -1;
+	if (lockdown_thread(LOCKDOWN_SUPERVISOR, &err) < 0) {
+		log_warning("container %s: %s; the VM is stopped", s->c->id, err->msg);
+		error_release(&err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Until the container process exits (its status) or the VM ends (-1). */
 static int supervise(struct supervisor *s)
 {
@@ -636,7 +658,8 @@ static void shut_down(struct supervisor *s)
 		vm_destroy(&s->vm);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
-		unlink(s->listen_path);
+		if (s->listen_path[0] != '\0')
+			unlink(s->listen_path);
 	}
 }
 
@@ -710,6 +733,12 @@ int supervisor_run(const struct supervisor_config *c)
 	struct error *err = NULL;
 	sigset_t forwarded;
 
+	if (lockdown_arm(getenv("VRUN_VMM_LOCKDOWN"), &err) < 0 || lockdown_limits(&err) < 0) {
+		report_parent(&s, 1, err->msg);
+		error_release(&err);
+		return 1;
+	}
+
 	/* Blocked before any thread starts, so only the signalfd takes them. */
 	forwarded_signals(&forwarded);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
@@ -727,8 +756,18 @@ int supervisor_run(const struct supervisor_config *c)
 		shut_down(&s);
 		return code;
 	}
+	const char *lock_failure = lockdown_failure();
+	if (lock_failure != NULL) {
+		report_parent(&s, 1, lock_failure);
+		shut_down(&s);
+		return 1;
+	}
 	report_parent(&s, 0, NULL);
 	show_processes(&s);
+	if (lock_down(&s) < 0) {
+		shut_down(&s);
+		return STATUS_VM_FAILURE;
+	}
 	int status = supervise(&s);
 	if (status >= 0)
 		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);

@@ -72,7 +72,8 @@ static int collect(const char *root, struct listing *out, struct error **err)
 		out->items = xrealloc(out->items, (out->len + 1) * sizeof(c));
 		out->items[out->len++] = c;
 	}
-	qsort(out->items, out->len, sizeof(*out->items), compare_ids);
+	if (out->len > 1) /* (items is NULL with none, which qsort may not take) */
+		qsort(out->items, out->len, sizeof(*out->items), compare_ids);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/xalloc.h"
+#include "vmm/lockdown.h"
 
 struct loop_watch {
 	int fd;
@@ -95,6 +97,12 @@ static void *loop_thread(void *arg)
 {
 	struct event_loop *loop = arg;
 	struct epoll_event events[16];
+	struct error *err = NULL;
+	if (lockdown_thread(LOCKDOWN_LOOP, &err) < 0) {
+		log_warning("%s", err->msg);
+		error_release(&err);
+		return NULL;
+	}
 	for (;;) {
 		int n = epoll_wait(loop->epoll_fd, events, 16, -1);
 		if (n < 0 && errno == EINTR)

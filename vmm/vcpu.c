@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "vmm/layout.h"
+#include "vmm/lockdown.h"
 
 #define GDT_CODE64 0xa09bu /* G, L; present, ring 0, code, readable, accessed */
 #define GDT_DATA   0xc093u /* G, D/B; present, ring 0, data, writable, accessed */
@@ -327,9 +328,15 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t kick;
+	struct error *err = NULL;
 	sigemptyset(&kick);
 	sigaddset(&kick, kick_signal());
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (lockdown_thread(LOCKDOWN_VCPU, &err) < 0) {
+		vm_request_stop(v->vm, VM_EXIT_ERROR, err->msg);
+		error_release(&err);
+		return NULL;
+	}
 
 	while (atomic_load(&v->vm->exit) == VM_RUNNING) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

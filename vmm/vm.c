@@ -20,6 +20,7 @@
 #include "vmm/layout.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/rng.h"
+#include "vmm/lockdown.h"
 
 #define TSS_ADDR	0xfffbd000ul
 #define KERNEL_MAX_SIZE (256u << 20)
@@ -381,6 +382,12 @@ enum vm_exit vm_run(struct vm *vm, struct error **err)
 			break;
 		}
 	}
+	/* After the threads it starts: theirs are not this one's. */
+	struct error *lock_err = NULL;
+	if (lockdown_thread(LOCKDOWN_VM, &lock_err) < 0) {
+		vm_request_stop(vm, VM_EXIT_ERROR, lock_err->msg);
+		error_release(&lock_err);
+	}
 	uint64_t count;
 	while (read(vm->stop_fd, &count, sizeof(count)) < 0 && errno == EINTR)
 		;
@@ -390,6 +397,14 @@ enum vm_exit vm_run(struct vm *vm, struct error **err)
 		vcpu_destroy(&vm->vcpus[i]);
 	loop_stop(&vm->loop);
 	return (enum vm_exit)atomic_load(&vm->exit);
+}
+
+void vm_forget_paths(struct vm *vm)
+{
+	if (!vm->has_vsock)
+		return;
+	free(vm->vsock.path);
+	vm->vsock.path = NULL;
 }
 
 void vm_destroy(struct vm *vm)

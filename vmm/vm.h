@@ -100,6 +100,9 @@ enum vm_exit vm_run(struct vm *vm, struct error **err);
 void vm_request_stop(struct vm *vm, enum vm_exit why, const char *detail);
 
 void vm_destroy(struct vm *vm);
+/* vm_destroy leaves the host paths it made (vsock's socket) alone: the
+ * caller's thread no longer sees them (lockdown.h). */
+void vm_forget_paths(struct vm *vm);
 
 const char *vm_exit_name(enum vm_exit why);
 

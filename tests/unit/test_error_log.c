@@ -154,6 +154,31 @@ static void test_text_records_and_debug(void **state)
 	assert_false(log_debug_enabled());
 }
 
+/* A guest's bad input: the first five from a call site are warnings, the
+ * sixth says the rest go to --debug, and the rest are not shown. */
+static void test_guest_warnings_limited(void **state)
+{
+	char path[] = "/tmp/vrun-log-XXXXXX";
+	struct error *err = NULL;
+	close(mkstemp(path));
+	assert_int_equal(log_open(path, LOG_FORMAT_TEXT, false, &err), 0);
+	for (int i = 1; i <= 20; i++)
+		log_guest("bad request %d", i);
+	log_close();
+	cleanup_free char *text = NULL;
+	assert_int_equal(fs_read_file_at(AT_FDCWD, path, path, 1 << 20, &text, NULL, &err), 0);
+	unlink(path);
+	int lines = 0;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 6);
+	assert_non_null(strstr(text, "msg=\"bad request 5\""));
+	assert_non_null(strstr(text, "msg=\"bad request 6 (and more like it from the guest: those "
+				     "are logged with --debug only)\""));
+	assert_null(strstr(text, "bad request 7"));
+	log_open(NULL, LOG_FORMAT_TEXT, false, &err);
+}
+
 static void test_bad_log_options(void **state)
 {
 	struct error *err = NULL;
@@ -176,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_timefmt),
 		cmocka_unit_test(test_json_error_record),
 		cmocka_unit_test(test_text_records_and_debug),
+		cmocka_unit_test(test_guest_warnings_limited),
 		cmocka_unit_test(test_bad_log_options),
 	};
 	return cmocka_run_group_tests_name("error-log", tests, NULL, NULL);

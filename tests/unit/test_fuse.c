@@ -3,7 +3,10 @@
  * huge lengths, stale ids, writes to a read-only export). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -239,6 +242,60 @@ static void test_symlink_out_is_not_followed(void **state)
 	struct fuse_setattr_in sa = {.valid = FATTR_MODE, .mode = 0777};
 	r = call(f, FUSE_SETATTR, link.nodeid, &sa, sizeof(sa), NULL);
 	assert_int_equal(r.error, -EOPNOTSUPP);
+}
+
+/* The host swaps a directory of the export with a symlink to /etc
+ * (RENAME_EXCHANGE, as fast as it can) while the guest looks up through
+ * the name: whichever it gets, nothing under it is /etc's. */
+struct swapper {
+	char a[128], b[128];
+	atomic_bool stop;
+};
+
+static void *swap_names(void *arg)
+{
+	struct swapper *s = arg;
+	while (!atomic_load(&s->stop))
+		renameat2(AT_FDCWD, s->a, AT_FDCWD, s->b, RENAME_EXCHANGE);
+	return NULL;
+}
+
+static void test_rename_race_stays_inside(void **state)
+{
+	struct fixture *f = *state;
+	struct swapper s;
+	pthread_t t;
+	unsigned dirs = 0, links = 0, escapes = 0;
+	snprintf(s.a, sizeof(s.a), "%s/flip", f->dir);
+	snprintf(s.b, sizeof(s.b), "%s/flop", f->dir);
+	assert_int_equal(mkdir(s.a, 0755), 0);
+	assert_int_equal(symlink("/etc", s.b), 0);
+	atomic_init(&s.stop, false);
+	assert_int_equal(pthread_create(&t, NULL, swap_names, &s), 0);
+	for (int i = 0; i < 4000; i++) {
+		struct reply r = call(f, FUSE_LOOKUP, FUSE_ROOT_ID, NAME("flip"), NULL);
+		if (r.error != 0)
+			continue;
+		struct fuse_entry_out e;
+		memcpy(&e, r.data, sizeof(e));
+		if (S_ISDIR(e.attr.mode))
+			dirs++;
+		else
+			links++;
+		/* /etc has passwd and hostname; the directory has neither. */
+		escapes += call(f, FUSE_LOOKUP, e.nodeid, NAME("passwd"), NULL).error == 0;
+		struct fuse_open_in oi = {.flags = O_RDONLY};
+		struct reply o = call(f, FUSE_OPENDIR, e.nodeid, &oi, sizeof(oi), NULL);
+		if (o.error == 0 && !S_ISDIR(e.attr.mode))
+			escapes++; /* a symlink's node opened as a directory */
+		struct fuse_forget_in forget = {.nlookup = 1};
+		call(f, FUSE_FORGET, e.nodeid, &forget, sizeof(forget), NULL);
+	}
+	atomic_store(&s.stop, true);
+	pthread_join(t, NULL);
+	assert_int_equal(escapes, 0);
+	/* The race ran: both kinds were seen under the one name. */
+	assert_true(dirs > 0 && links > 0);
 }
 
 static void test_create_write_and_entries(void **state)
@@ -511,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_getattr_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_out_is_not_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_race_stays_inside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_write_and_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xattrs, setup, teardown),

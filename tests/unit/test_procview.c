@@ -25,17 +25,18 @@
 struct fake_proc {
 	uint32_t pid;
 	const char *stat, *status, *cmdline, *pidns;
+	size_t cmdline_len; /* its bytes (NULs inside); 0: up to the first NUL, with it */
 };
 
 static const struct fake_proc two[] = {
 	{1, "1 (sh) S 0 1 1 0 -1 4194560 0 0 0 0 3 4 0 0 20 0 1 0 250 0 0\n",
 	 "Name:\tsh\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "sh\0-c\0sleep 9\0",
-	 "pid:[4026532000]"},
+	 "pid:[4026532000]", 14},
 	{7, "7 (sleep) S 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 260 0 0\n",
 	 "Name:\tsleep\nPid:\t7\nPPid:\t1\n",
 	 "sleep\0"
 	 "9\0",
-	 "pid:[4026532000]"},
+	 "pid:[4026532000]", 8},
 };
 
 #define GUEST_STAT    "cpu  1 2 3 4\nbtime 17\nprocesses 9\n"
@@ -52,7 +53,9 @@ static char *build_top(const struct fake_proc *procs, size_t n, size_t *len, siz
 	fwrite(&top, sizeof(top), 1, f);
 	fputs(GUEST_STAT, f);
 	for (size_t i = 0; i < n; i++) {
-		size_t cmd_len = i == 0 ? cmd_len0 : strlen(procs[i].cmdline) + 3;
+		size_t have =
+			procs[i].cmdline_len ? procs[i].cmdline_len : strlen(procs[i].cmdline) + 1;
+		size_t cmd_len = i == 0 ? cmd_len0 : have;
 		struct agent_top_proc p = {
 			.pid = procs[i].pid,
 			.len = {(uint32_t)strlen(procs[i].stat), (uint32_t)strlen(procs[i].status),
@@ -60,7 +63,10 @@ static char *build_top(const struct fake_proc *procs, size_t n, size_t *len, siz
 		fwrite(&p, sizeof(p), 1, f);
 		fputs(procs[i].stat, f);
 		fputs(procs[i].status, f);
-		fwrite(procs[i].cmdline, 1, cmd_len, f);
+		/* (a cmd_len past the string's end pads with NULs) */
+		fwrite(procs[i].cmdline, 1, cmd_len < have ? cmd_len : have, f);
+		for (size_t pad = have; pad < cmd_len; pad++)
+			fputc(0, f);
 		fputs(procs[i].pidns, f);
 	}
 	fclose(f);
@@ -120,12 +126,12 @@ static void parse_refuses_lengths_past_the_answer(void **state)
 static void parse_leaves_out_bad_processes(void **state)
 {
 	static const struct fake_proc bad[] = {
-		{0, "x", "x", "x", "pid:[1]"},		     /* pid 0 */
-		{5000000, "x", "x", "x", "pid:[1]"},	     /* past PID_MAX_LIMIT */
-		{3, "x", "x", "x", "../../.host/1/root"},    /* a link elsewhere */
-		{4, "x", "x", "x", "pid:[12a]"},	     /* not a number */
-		{5, "good", "x", "x", "pid:[4026532000]"},   /* kept */
-		{5, "again", "x", "x", "pid:[4026532000]"}}; /* the same pid again */
+		{0, "x", "x", "x", "pid:[1]", 0},		/* pid 0 */
+		{5000000, "x", "x", "x", "pid:[1]", 0},		/* past PID_MAX_LIMIT */
+		{3, "x", "x", "x", "../../.host/1/root", 0},	/* a link elsewhere */
+		{4, "x", "x", "x", "pid:[12a]", 0},		/* not a number */
+		{5, "good", "x", "x", "pid:[4026532000]", 0},	/* kept */
+		{5, "again", "x", "x", "pid:[4026532000]", 0}}; /* the same pid again */
 	size_t len;
 	struct procview_snapshot s;
 	char *data = build_top(bad, 6, &len, 4);
@@ -277,6 +283,9 @@ static int run_child(const char *mode, const char *root, const char *vol)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* (SANITIZE builds: LeakSanitizer reads /proc/PID/task, which
+		 * the child's view does not have) */
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 		execl(self_path, self_path, "--child", mode, root, vol, (char *)NULL);
 		_exit(98);
 	}

@@ -72,6 +72,27 @@ run timeout 60 $vrun --root "$croot" exec --user user:tty life sh -c 'echo "$(id
 expect "exec --user NAME:GROUP from the container's /etc/passwd and /etc/group" 0 '^1000:5$' ""
 run timeout 60 $vrun --root "$croot" exec --user user life sh -c 'echo "$(id -u):$(id -g):$(id -G)"'
 expect "exec --user NAME: its passwd group and the groups listing it in /etc/group" 0 '^1000:1000:1000 29 50$' ""
+# The VMM locked down (vmm/lockdown.h), each thread by itself: a seccomp
+# filter and no_new_privs on every one, no capabilities but on the
+# virtio-fs threads, which keep CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
+# FOWNER, FSETID and SETFCAP (0x8000001f).
+vmm_threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "$(cat "$t/comm") $(awk '/^Seccomp:/ {s = $2} /^CapEff:/ {e = $2} /^CapPrm:/ {p = $2}
+			/^CapBnd:/ {b = $2} /^NoNewPrivs:/ {n = $2} END {print s, e, p, b, n}' "$t/status")"
+	done
+}
+run vmm_threads "$pid"
+echo "$out" | sed 's/^/# VMM thread: /'
+check "the VMM: every thread has its seccomp filter (Seccomp: 2) and no_new_privs" \
+	bash -c '[[ -n $1 ]] && ! grep -qv "^vrun-[a-z]* 2 [0-9a-f]* [0-9a-f]* [0-9a-f]* 1$" <<<"$1"' _ "$out"
+check "... no capabilities but the virtio-fs threads' six" bash -c '! grep -v "^vrun-fs 2 000000008000001f 000000008000001f 000000008000001f 1$" <<<"$1" |
+	grep -qv " 2 0000000000000000 0000000000000000 0000000000000000 1$"' _ "$out"
+check "... each thread named for its job: the main one, the VM's, vCPU, event loop, virtio-fs, relays" \
+	bash -c 'for n in vmm vm vcpu loop fs relay; do grep -q "^vrun-$n " <<<"$1" || exit 1; done' _ "$out"
+check "... no core file (it would hold the guest's memory); open files up to the hard limit" \
+	bash -c 'grep -Eq "^Max core file size +0 +0 " "$1" && awk "/^Max open files/ {exit \$4 != \$5}" "$1"' _ "/proc/$pid/limits"
 # exec --preserve-fds: the host's fd 3 (a file read) and 4 (a file
 # written) are the process's 3 and 4.
 printf 'passed in\n' >"$scratch/fd3.in"
@@ -476,6 +497,71 @@ check "... chmod 755 runs, chmod 777 is refused (EPERM, the default errno)" bash
 check "... masked: /proc/kcore empty, /sys/firmware an empty directory" grep -qx "kcore 0 firmware 0" <<<"$out"
 check "... /proc/sys read-only; the sysctl and oomScoreAdj applied" bash -c \
 	'grep -qx "proc/sys ro" <<<"$1" && grep -qx "domainname vrun.test oom 123" <<<"$1"' _ "$out"
+
+# A hostile guest (tests/tools/guest_attack.c): root in a container with
+# every capability and a writable /sys takes a virtio device from the
+# guest kernel and drives its queue itself.  The VMM must serve on (or end
+# the VM cleanly), and nothing outside the exports may change.
+cp build/tests/guest_attack "$bundles/base/rootfs/bin/guest_attack"
+caps=$(printf '"CAP_%s",' CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID \
+	SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER \
+	SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE \
+	SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN \
+	SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE | sed 's/,$//')
+privileged=".process.capabilities = {bounding: [$caps], effective: [$caps], permitted: [$caps]}
+	| .mounts |= map(if .destination == \"/sys\" then .options -= [\"ro\"] else . end)"
+edit=$privileged
+bundle attack-rng guest_attack rng
+run timeout 300 $vrun --root "$croot" run --bundle "$bundles/attack-rng" attack-rng
+expect "guest attack on virtio-rng: a well-formed request is served first" 0 '^sanity: ok' -
+check "... then looping chains, addresses outside memory, 4 GiB lengths, bad indirect tables, a runaway avail index, garbage in every register: the device still serves" \
+	grep -q '^after: ok' <<<"$out"
+echo "$err" | head -8 | sed 's/^/# attack-rng stderr: /'
+check "... and its warnings did not flood the host's log (five from a place, then one saying the rest go to --debug)" \
+	bash -c '(($(grep -c "virtio-rng" <<<"$1") <= 12)) && grep -q "and more like it from the guest" <<<"$1"' _ "$err"
+mkdir -p "$scratch/attack/vol" && echo in >"$scratch/attack/vol/inside" && echo canary >"$scratch/attack/canary"
+outside() { (cd "$scratch" && find . -path ./attack/vol -prune -o -printf '%p %s %m\n' | sort | md5sum); }
+before=$(outside)
+edit="$privileged | .mounts += [{destination: \"/data\", type: \"bind\", source: \"$scratch/attack/vol\", options: [\"rbind\", \"rw\"]}]"
+bundle attack-fs sh -c 'exec guest_attack fs "$(cat /attack-entry)"'
+jq '.mounts | map(.destination) | index("/data")' "$bundles/attack-fs/config.json" >"$bundles/base/rootfs/attack-entry"
+run timeout 300 $vrun --root "$croot" run --bundle "$bundles/attack-fs" attack-fs
+expect "guest attack on virtio-fs (the mounts share): raw FUSE requests are served" 0 '^sanity: ok' -
+check "... .., /, names without NUL, lying lengths, creates, renames, links and symlinks out: none escapes" \
+	grep -q '^escapes: 0$' <<<"$out"
+check "... 4 GiB reads, 1 GiB writes, writes at the end of the offsets, replies nowhere: the server serves on" \
+	grep -q '^after: ok' <<<"$out"
+check "... and nothing beside the export changed" \
+	bash -c '[[ $1 == "$2" ]] && [[ $(cat "$3") == canary ]] && ! ls / | grep -qxE "escape|moved|linked|b"' \
+	_ "$before" "$(outside)" "$scratch/attack/canary"
+echo "$err" | head -5 | sed 's/^/# attack-fs stderr: /'
+# vsock: 1000 connections to ports nobody listens on, then a flood to a
+# host socket whose reader never reads: the VMM's memory stays bounded.
+bundle attack-vsock sh -c 'guest_attack vsock 1000 7777 256; sleep 4'
+$vrun --root "$croot" create --bundle "$bundles/attack-vsock" --pid-file "$scratch/attack.pid" attack-vsock \
+	>"$scratch/attack-vsock.out" 2>&1
+vpid=$(cat "$scratch/attack.pid" 2>/dev/null)
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); c, _ = s.accept(); time.sleep(90)' \
+	"$croot/attack-vsock/vsock.sock_7777" 2>"$scratch/listener.err" &
+listener=$!
+for _ in $(seq 1 100); do [[ -S $croot/attack-vsock/vsock.sock_7777 ]] && break; sleep 0.2; done
+sed 's/^/# listener: /' "$scratch/listener.err"
+rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null)
+$vrun --root "$croot" start attack-vsock
+for _ in $(seq 1 240); do grep -q '^flood:' "$scratch/attack-vsock.out" && break; sleep 0.5; done
+rss_flood=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null)
+for _ in $(seq 1 60); do [[ -e /proc/$vpid ]] || break; sleep 1; done
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+run $vrun --root "$croot" state attack-vsock
+check "guest attack on vsock: 1000 refused connections and a flood, and the container ends normally" \
+	bash -c 'grep -q "^after: ok" "$1" && grep -q "\"status\": \"stopped\"" <<<"$2"' _ "$scratch/attack-vsock.out" "$out"
+sed 's/^/# attack-vsock: /' "$scratch/attack-vsock.out"
+echo "# VMM RSS ${rss_before:-?} KiB before, ${rss_flood:-?} KiB during the flood"
+check "... the VMM's memory grew by less than 32 MiB while the host's reader never read" \
+	bash -c '[[ -n $1 && -n $2 ]] && (($2 - $1 < 32768))' _ "$rss_before" "$rss_flood"
+$vrun --root "$croot" delete --force attack-vsock >/dev/null 2>&1
 
 # run --image: the image unpacked once into the cache, each container
 # writing to a layer of its own over it.

@@ -141,8 +141,8 @@ static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v
 		return;
 	}
 	if (virtq_validate(q, &err) < 0) {
-		log_warning("virtio %s: queue %u not enabled: %s", t->ops->name, t->queue_sel,
-			    err->msg);
+		log_guest("virtio %s: queue %u not enabled: %s", t->ops->name, t->queue_sel,
+			  err->msg);
 		error_release(&err);
 		return;
 	}

@@ -56,7 +56,7 @@ static void set_offloads(struct net_device *dev)
 			offloads |= TUN_F_TSO6;
 	}
 	if (ioctl(dev->tap, TUNSETOFFLOAD, offloads) < 0)
-		log_warning("virtio-net: tap offloads 0x%x: %s", offloads, strerror(errno));
+		log_guest("virtio-net: tap offloads 0x%x: %s", offloads, strerror(errno));
 	dev->offloads_set = true;
 }
 
@@ -90,7 +90,7 @@ static bool place_frame(struct net_device *dev, struct virtq *q, bool *pushed, b
 			return false;
 		}
 		if (ret == -2) {
-			log_warning("virtio-net: receive queue: %s", err->msg);
+			log_guest("virtio-net: receive queue: %s", err->msg);
 			error_release(&err);
 			q->ready = false;
 			*broken = virtio_mmio_needs_reset_locked(dev->transport);
@@ -180,7 +180,7 @@ static void transmit(struct net_device *dev)
 	pthread_mutex_lock(&t->lock);
 	while ((ret = virtq_pop(q, chain, &err)) != 0) {
 		if (ret == -2) {
-			log_warning("virtio-net: transmit queue: %s", err->msg);
+			log_guest("virtio-net: transmit queue: %s", err->msg);
 			error_release(&err);
 			q->ready = false;
 			broken = virtio_mmio_needs_reset_locked(t);

@@ -21,14 +21,14 @@ static void rng_notify(struct virtio_mmio *t, unsigned queue)
 	while ((ret = virtq_pop(q, &chain, &err)) != 0) {
 		uint32_t written = 0;
 		if (ret == -2) {
-			log_warning("virtio-rng: %s; the device needs a reset", err->msg);
+			log_guest("virtio-rng: %s; the device needs a reset", err->msg);
 			q->ready = false;
 			broken = virtio_mmio_needs_reset_locked(t);
 			error_release(&err);
 			break;
 		}
 		if (ret < 0) {
-			log_warning("virtio-rng: bad request: %s", err->msg);
+			log_guest("virtio-rng: bad request: %s", err->msg);
 			error_release(&err);
 		} else {
 			uint64_t want =

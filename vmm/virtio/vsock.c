@@ -252,7 +252,7 @@ static bool fill_rx(struct vsock_device *dev)
 	dev->rx_starved = false;
 	while ((ret = virtq_pop(q, &chain, &err)) != 0) {
 		if (ret < 0) {
-			log_warning("virtio-vsock: rx: %s", err->msg);
+			log_guest("virtio-vsock: rx: %s", err->msg);
 			error_release(&err);
 			if (ret == -2)
 				break;
@@ -322,7 +322,7 @@ static void conn_receive(struct vsock_conn *c, const uint8_t *data, uint32_t len
 {
 	if (len > VSOCK_BUF_SIZE - c->buf_len) {
 		/* More than the credit we gave: a broken or hostile driver. */
-		log_warning("virtio-vsock: port %u sent past its credit; reset", c->guest_port);
+		log_guest("virtio-vsock: port %u sent past its credit; reset", c->guest_port);
 		conn_reset(c);
 		return;
 	}
@@ -486,7 +486,7 @@ static void take_tx_chain(struct vsock_device *dev, struct virtq *q,
 	struct virtio_vsock_hdr h;
 	uint64_t got = virtq_chain_read(q, chain, packet, sizeof(packet));
 	if (got < sizeof(h)) {
-		log_warning("virtio-vsock: tx packet of %llu bytes", (unsigned long long)got);
+		log_guest("virtio-vsock: tx packet of %llu bytes", (unsigned long long)got);
 		return;
 	}
 	memcpy(&h, packet, sizeof(h));
@@ -511,12 +511,12 @@ static void drain_tx(struct vsock_device *dev)
 	int ret;
 	while ((ret = virtq_pop(q, &chain, &err)) != 0) {
 		if (ret == -2) {
-			log_warning("virtio-vsock: tx: %s", err->msg);
+			log_guest("virtio-vsock: tx: %s", err->msg);
 			error_release(&err);
 			break;
 		}
 		if (ret < 0) {
-			log_warning("virtio-vsock: tx: %s", err->msg);
+			log_guest("virtio-vsock: tx: %s", err->msg);
 			error_release(&err);
 		} else {
 			take_tx_chain(dev, q, &chain);
@@ -691,7 +691,8 @@ void vsock_destroy(struct vsock_device *dev)
 	}
 	if (dev->listen_fd >= 0) {
 		close(dev->listen_fd);
-		unlink(dev->path);
+		if (dev->path != NULL)
+			unlink(dev->path);
 	}
 	free(dev->path);
 	*dev = (struct vsock_device){.listen_fd = -1};

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "vmm/lockdown.h"
 
 #define FS_QUEUES 2 /* high priority, then one request queue */
 
@@ -47,8 +48,7 @@ static void serve_queue(struct virtio_fs *fs, unsigned index)
 		if (ret == 0)
 			return;
 		if (ret == -2) {
-			log_warning("virtio-fs %s: %s; the device needs a reset", fs->tag,
-				    err->msg);
+			log_guest("virtio-fs %s: %s; the device needs a reset", fs->tag, err->msg);
 			error_release(&err);
 			if (broken)
 				virtio_mmio_raise(t);
@@ -56,7 +56,7 @@ static void serve_queue(struct virtio_fs *fs, unsigned index)
 		}
 		uint32_t written = 0;
 		if (ret < 0) {
-			log_warning("virtio-fs %s: bad request: %s", fs->tag, err->msg);
+			log_guest("virtio-fs %s: bad request: %s", fs->tag, err->msg);
 			error_release(&err);
 		} else {
 			written = serve_chain(fs, q, &chain);
@@ -71,6 +71,12 @@ static void serve_queue(struct virtio_fs *fs, unsigned index)
 static void *fs_worker(void *arg)
 {
 	struct virtio_fs *fs = arg;
+	struct error *err = NULL;
+	if (lockdown_thread(LOCKDOWN_FS, &err) < 0) {
+		log_warning("virtio-fs %s: %s", fs->tag, err->msg);
+		error_release(&err);
+		return NULL;
+	}
 	pthread_mutex_lock(&fs->lock);
 	for (;;) {
 		while (fs->pending == 0 && !fs->stopping)

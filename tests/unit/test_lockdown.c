@@ -1,0 +1,287 @@
+/* vmm/lockdown.c: the settings, the thread names, and, in children that
+ * exec this binary again (natively under valgrind, whose own calls a
+ * filter would catch), each role's capabilities and filter: allowed calls
+ * work, others kill the process with SIGSYS (or are only logged). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/lockdown.h"
+
+static char self_path[4096];
+static char scratch[] = "/tmp/lockdown-test.XXXXXX";
+
+/* The child's /proc/thread-self/status, opened before its lockdown (the
+ * relay role may not open files). */
+static int status_fd = -1;
+
+/* A field of that file, or of the calling thread's when none is open, as
+ * a number (hex for Cap*). */
+static unsigned long long status_field(const char *name)
+{
+	char buf[4096];
+	int fd = status_fd >= 0 ? status_fd : open("/proc/thread-self/status", O_RDONLY);
+	ssize_t len = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (fd >= 0 && fd != status_fd)
+		close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	size_t n = strlen(name);
+	for (char *line = buf; line != NULL && *line != '\0';) {
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			return strtoull(line + n + 1, NULL, strncmp(name, "Cap", 3) == 0 ? 16 : 10);
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
+	}
+	return ~0ull;
+}
+
+static void *nested(void *arg)
+{
+	struct error *err = NULL;
+	int *code = arg;
+	/* A thread a locked-down one started: filtered already, the call
+	 * only names it. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+		*code = 20;
+	else if (lockdown_thread(LOCKDOWN_RELAY, &err) < 0)
+		*code = 21;
+	error_release(&err);
+	return NULL;
+}
+
+/* Relay: no capabilities, the filter on; what a relay does works. */
+static int child_relay(void)
+{
+	int fds[2], code = 0;
+	char buf[2];
+	pthread_t t;
+	if (status_field("Seccomp") != 2 || status_field("NoNewPrivs") != 1)
+		return 10;
+	if (status_field("CapEff") != 0 || status_field("CapPrm") != 0 ||
+	    status_field("CapBnd") != 0 || status_field("CapAmb") != 0)
+		return 11;
+	if (pipe2(fds, O_CLOEXEC) < 0 || write(fds[1], "x", 1) != 1 || read(fds[0], buf, 1) != 1)
+		return 12;
+	/* An O_PATH open, as a unix socket's long path takes. */
+	int dir = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return 17;
+	close(dir);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 13;
+	close(s);
+	/* clone3 says ENOSYS; glibc falls back to clone with CLONE_THREAD. */
+	if (pthread_create(&t, NULL, nested, &code) != 0 || pthread_join(t, NULL) != 0)
+		return 14;
+	char head[256] = "";
+	if (pread(status_fd, head, sizeof(head) - 1, 0) < 0)
+		return 15;
+	return code != 0 ? code : strncmp(head, "Name:\tvrun-relay\n", 17) != 0 ? 16 : 0;
+}
+
+/* virtio-fs: only its capabilities, and the file calls it serves. */
+static int child_fs(void)
+{
+	char path[128];
+	unsigned long long want = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) |
+				  (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER) |
+				  (1ull << CAP_FSETID) | (1ull << CAP_SETFCAP);
+	if (status_field("CapEff") != want || status_field("CapBnd") != want)
+		return 10;
+	snprintf(path, sizeof(path), "%s/made", scratch);
+	if (mkdirat(AT_FDCWD, path, 0700) < 0 || fchownat(AT_FDCWD, path, 1, 1, 0) < 0 ||
+	    chmod(path, 0750) < 0 || unlinkat(AT_FDCWD, path, AT_REMOVEDIR) < 0)
+		return 11;
+	int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 12;
+	close(fd);
+	return 0;
+}
+
+static int child_main(const char *mode)
+{
+	struct error *err = NULL;
+	const struct rlimit no_core = {0, 0};
+	setrlimit(RLIMIT_CORE, &no_core);
+	status_fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	bool log = strncmp(mode, "log-", 4) == 0;
+	if (lockdown_arm(log ? "log" : "kill", &err) < 0)
+		return 2;
+	enum lockdown_role role = strstr(mode, "fs") != NULL	 ? LOCKDOWN_FS
+				  : strstr(mode, "vcpu") != NULL ? LOCKDOWN_VCPU
+								 : LOCKDOWN_RELAY;
+	if (lockdown_thread(role, &err) < 0) {
+		fprintf(stderr, "lockdown: %s\n", err->msg);
+		return 3;
+	}
+	char path[128];
+	snprintf(path, sizeof(path), "%s/forbidden", scratch);
+	if (strcmp(mode, "relay") == 0)
+		return child_relay();
+	if (strcmp(mode, "fs") == 0)
+		return child_fs();
+	if (strcmp(mode, "relay-mkdir") == 0 || strcmp(mode, "log-relay-mkdir") == 0)
+		return mkdir(path, 0700) == 0 ? 0 : 4;
+	if (strcmp(mode, "relay-inet") == 0)
+		return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 4;
+	if (strcmp(mode, "relay-open") == 0)
+		return open("/etc/hostname", O_RDONLY) >= 0 ? 0 : 4;
+	if (strcmp(mode, "relay-exec") == 0)
+		return execl("/bin/true", "true", (char *)NULL) == 0 ? 0 : 4;
+	if (strcmp(mode, "fs-mount") == 0)
+		return mount("none", scratch, "tmpfs", 0, NULL) == 0 ? 0 : 4;
+	if (strcmp(mode, "vcpu-ioctl") == 0) {
+		struct winsize ws;
+		return ioctl(0, TIOCGWINSZ, &ws) == 0 ? 0 : 4;
+	}
+	return 5;
+}
+
+/* The child's wait status. */
+static int run_child(const char *mode)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(self_path, self_path, "--child", mode, scratch, (char *)NULL);
+		_exit(98);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void expect_exit(const char *mode, int code)
+{
+	int status = run_child(mode);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
+		fail_msg("child %s: status %#x, expected exit %d", mode, status, code);
+}
+
+static void expect_sigsys(const char *mode)
+{
+	int status = run_child(mode);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+		fail_msg("child %s: status %#x, expected killed by SIGSYS", mode, status);
+}
+
+static void settings(void **state)
+{
+	struct error *err = NULL;
+	assert_int_equal(lockdown_arm("off", &err), 0);
+	assert_int_equal(lockdown_mode(), LOCKDOWN_OFF);
+	assert_int_equal(lockdown_arm("log", &err), 0);
+	assert_int_equal(lockdown_mode(), LOCKDOWN_LOG);
+	assert_int_equal(lockdown_arm(NULL, &err), 0);
+	assert_int_equal(lockdown_mode(), LOCKDOWN_KILL);
+	assert_int_equal(lockdown_arm("", &err), 0);
+	assert_int_equal(lockdown_mode(), LOCKDOWN_KILL);
+	assert_int_equal(lockdown_arm("sometimes", &err), -1);
+	assert_non_null(strstr(err->msg, "VRUN_VMM_LOCKDOWN=sometimes: expected kill, log or off"));
+	error_release(&err);
+	assert_int_equal(lockdown_arm("off", &err), 0);
+	assert_string_equal(lockdown_role_name(LOCKDOWN_VCPU), "vrun-vcpu");
+	assert_null(lockdown_failure());
+}
+
+struct off_result {
+	int seccomp;
+	char name[16];
+};
+
+static void *off_thread(void *arg)
+{
+	struct error *err = NULL;
+	struct off_result *r = arg;
+	r->seccomp = lockdown_thread(LOCKDOWN_LOOP, &err) < 0 ? -2 : (int)status_field("Seccomp");
+	prctl(PR_GET_NAME, r->name, 0, 0, 0);
+	error_release(&err);
+	return NULL;
+}
+
+/* Not armed (unit tests, tools): the thread is named, nothing else. */
+static void off_only_names(void **state)
+{
+	pthread_t t;
+	struct off_result r = {-1, ""};
+	assert_int_equal(pthread_create(&t, NULL, off_thread, &r), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(r.seccomp, 0);
+	assert_string_equal(r.name, "vrun-loop");
+}
+
+static void roles_allow_their_calls(void **state)
+{
+	if (geteuid() != 0)
+		skip(); /* dropping from the bounding set needs CAP_SETPCAP */
+	expect_exit("relay", 0);
+	expect_exit("fs", 0);
+}
+
+static void other_calls_kill(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	char path[128];
+	expect_sigsys("relay-mkdir");
+	snprintf(path, sizeof(path), "%s/forbidden", scratch);
+	assert_int_equal(access(path, F_OK), -1); /* killed before it was made */
+	expect_sigsys("relay-inet");
+	expect_sigsys("relay-exec");
+	expect_sigsys("relay-open"); /* the contents: only virtio-fs opens those */
+	expect_sigsys("fs-mount");
+	expect_sigsys("vcpu-ioctl");
+}
+
+/* VRUN_VMM_LOCKDOWN=log: the call goes through (the kernel logs it). */
+static void log_mode_lets_calls_through(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	char path[128];
+	expect_exit("log-relay-mkdir", 0);
+	snprintf(path, sizeof(path), "%s/forbidden", scratch);
+	assert_int_equal(rmdir(path), 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "--child") == 0) {
+		snprintf(scratch, sizeof(scratch), "%s", argv[3]);
+		return child_main(argv[2]);
+	}
+	if (realpath(argv[0], self_path) == NULL || mkdtemp(scratch) == NULL)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(settings),
+		cmocka_unit_test(off_only_names),
+		cmocka_unit_test(roles_allow_their_calls),
+		cmocka_unit_test(other_calls_kill),
+		cmocka_unit_test(log_mode_lets_calls_through),
+	};
+	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(scratch);
+	return ret;
+}
