@@ -401,10 +401,8 @@ enum vm_exit vm_run(struct vm *vm, struct error **err)
 
 void vm_forget_paths(struct vm *vm)
 {
-	if (!vm->has_vsock)
-		return;
-	free(vm->vsock.path);
-	vm->vsock.path = NULL;
+	if (vm->has_vsock)
+		vm->vsock.keep_socket = true;
 }
 
 void vm_destroy(struct vm *vm)

@@ -691,7 +691,7 @@ void vsock_destroy(struct vsock_device *dev)
 	}
 	if (dev->listen_fd >= 0) {
 		close(dev->listen_fd);
-		if (dev->path != NULL)
+		if (!dev->keep_socket)
 			unlink(dev->path);
 	}
 	free(dev->path);

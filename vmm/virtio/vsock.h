@@ -26,7 +26,8 @@ struct vsock_device {
 	struct virtio_mmio *transport;
 	struct event_loop *loop;
 	uint64_t guest_cid;
-	char *path; /* the host unix socket */
+	char *path;	  /* the host unix socket */
+	bool keep_socket; /* vsock_destroy leaves it: the caller's thread does not see it */
 	int listen_fd;
 	struct vsock_conn *conns;
 	uint32_t next_port; /* host ports handed out to host-initiated connections */
