@@ -174,7 +174,7 @@ static void refresh(struct procview *v)
 	clock_gettime(CLOCK_REALTIME, &real);
 	int64_t btime = real.tv_sec - (int64_t)(top.boottime_ns / 1000000000u);
 	if (data != NULL && procview_parse(&v->snap, data, len, btime) < 0) {
-		log_warning("the container's /proc: the guest's answer is malformed");
+		log_guest("the container's /proc: the guest's answer is malformed");
 		procview_snapshot_release(&v->snap);
 		data = NULL;
 	}

@@ -245,7 +245,7 @@ static int attack_rng(void)
 	take_device(&d, 4, NULL);
 	start_device(&d, 0);
 	long n = rng_sane(&d);
-	printf("sanity: %s (%ld bytes)\n", n > 0 ? "ok" : "failed", n);
+	printf("rng sanity: %s (%ld bytes)\n", n > 0 ? "ok" : "failed", n);
 	if (n <= 0)
 		return 1;
 	struct vring_desc *t = desc(&d);
@@ -298,7 +298,7 @@ static int attack_rng(void)
 	/* A fresh start: the device still serves. */
 	start_device(&d, 0);
 	n = rng_sane(&d);
-	printf("after: %s (%ld bytes)\n", n > 0 ? "ok" : "failed", n);
+	printf("rng after: %s (%ld bytes)\n", n > 0 ? "ok" : "failed", n);
 	return n > 0 ? 0 : 1;
 }
 
@@ -353,7 +353,7 @@ static int attack_fs(const char *entry_name)
 	/* The share's entry is the bind mount's source, with `inside`. */
 	int sane = e == 0 && lookup(&d, FUSE_ROOT_ID, entry_name, &entry) == 0 &&
 		   lookup(&d, entry, "inside", &file) == 0;
-	printf("sanity: %s (init %d)\n", sane ? "ok" : "failed", e);
+	printf("fs sanity: %s (init %d)\n", sane ? "ok" : "failed", e);
 	if (!sane)
 		return 1;
 	int escaped = 0;
@@ -420,8 +420,8 @@ static int attack_fs(const char *entry_name)
 	uint64_t again;
 	int after = lookup(&d, entry, "inside", &again) == 0 ||
 		    lookup(&d, entry, "moved", &again) == 0; /* if the rename stayed inside */
-	printf("escapes: %d\n", escaped);
-	printf("after: %s\n", after ? "ok" : "failed");
+	printf("fs escapes: %d\n", escaped);
+	printf("fs after: %s\n", after ? "ok" : "failed");
 	return after && escaped == 0 ? 0 : 1;
 }
 
@@ -460,7 +460,7 @@ static int attack_vsock(unsigned connects, unsigned port, unsigned mib)
 	}
 	printf("flood: %llu KiB sent before the host's credit ran out\n", sent >> 10);
 	close(fd);
-	printf("after: ok\n");
+	printf("vsock after: ok\n");
 	return 0;
 }
 
