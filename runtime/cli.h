@@ -13,7 +13,8 @@ struct vrun_context {
 	bool debug;
 	bool systemd_cgroup;
 	const char *cgroup_manager;
-	int exit_status; /* what vrun exits with, when a verb sets it (-1: 0 or 1) */
+	const char *vmm_user; /* --vmm-user USER[:GROUP], or NULL */
+	int exit_status;      /* what vrun exits with, when a verb sets it (-1: 0 or 1) */
 };
 
 typedef int (*command_fn)(struct vrun_context *ctx, int argc, char **argv, struct error **err);

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +146,41 @@ static int check_supported(const struct oci_config *config, struct error **err)
 	return 0;
 }
 
+/* --vmm-user USER[:GROUP]: names or numbers of the host's; without a
+ * group, the user's own. */
+static int parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error **err)
+{
+	char user[256], *end;
+	const char *colon = strchr(spec, ':');
+	size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	if (n == 0 || n >= sizeof(user) || (colon != NULL && colon[1] == '\0'))
+		return error_set_kind(err, EINVAL, "--vmm-user %s: expected USER[:GROUP]", spec);
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	unsigned long v = strtoul(user, &end, 10);
+	struct passwd *pw = getpwnam(user);
+	if (pw != NULL) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	} else if (*end == '\0' && user[0] >= '0' && user[0] <= '9' && v < (uid_t)-1) {
+		*uid = (uid_t)v;
+		*gid = (gid_t)v;
+	} else
+		return error_set_kind(err, ENOENT, "--vmm-user %s: no such user on the host", spec);
+	if (colon == NULL)
+		return 0;
+	struct group *gr = getgrnam(colon + 1);
+	v = strtoul(colon + 1, &end, 10);
+	if (gr != NULL)
+		*gid = gr->gr_gid;
+	else if (*end == '\0' && colon[1] >= '0' && colon[1] <= '9' && v < (gid_t)-1)
+		*gid = (gid_t)v;
+	else
+		return error_set_kind(err, ENOENT, "--vmm-user %s: no such group on the host",
+				      spec);
+	return 0;
+}
+
 static int launch(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
 		  int *exit_code, struct error **err)
 {
@@ -155,7 +192,10 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 	struct passed_fds fds;
 	int sync[2];
 
-	if (passed_fds_collect((unsigned)o->preserve_fds, true, &fds, err) < 0 ||
+	uid_t vmm_uid = 0;
+	gid_t vmm_gid = 0;
+	if ((ctx->vmm_user != NULL && parse_vmm_user(ctx->vmm_user, &vmm_uid, &vmm_gid, err) < 0) ||
+	    passed_fds_collect((unsigned)o->preserve_fds, true, &fds, err) < 0 ||
 	    oci_config_load_text(o->bundle, &config, &text, &len, err) < 0)
 		return -1;
 	if (realpath(o->bundle, bundle) == NULL) {
@@ -193,6 +233,9 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.console_socket = o->console_socket,
 		.fds = fds.n > 0 ? &fds : NULL,
 		.sync_fd = sync[1],
+		.vmm_user = ctx->vmm_user != NULL,
+		.vmm_uid = vmm_uid,
+		.vmm_gid = vmm_gid,
 	};
 	pid_t pid = fork_vmm(&sc, c, sync, err);
 	int ret = pid < 0 ? -1 : wait_created(sync[0], pid, dir, exit_code, err);

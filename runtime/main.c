@@ -37,13 +37,23 @@ static void print_help(void)
 	       "  --debug                log debug records\n"
 	       "  --systemd-cgroup       accepted (cgroups via systemd)\n"
 	       "  --cgroup-manager NAME  accepted (cgroupfs or systemd)\n"
+	       "  --vmm-user USER[:GROUP]  the VMM's threads run as USER once set up\n"
+	       "                         (a name or uid of the host's; GROUP: its own)\n"
 	       "  -v, --version          print the version\n"
 	       "  -h, --help             print this help\n");
 }
 
 static int parse_global(int argc, char **argv, struct global_options *g, struct error **err)
 {
-	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGROUP_MGR };
+	enum {
+		OPT_ROOT = 256,
+		OPT_LOG,
+		OPT_LOG_FORMAT,
+		OPT_DEBUG,
+		OPT_SYSTEMD,
+		OPT_CGROUP_MGR,
+		OPT_VMM_USER
+	};
 	static const struct option options[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
 		{"log", required_argument, NULL, OPT_LOG},
@@ -51,6 +61,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		{"debug", no_argument, NULL, OPT_DEBUG},
 		{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
 		{"cgroup-manager", required_argument, NULL, OPT_CGROUP_MGR},
+		{"vmm-user", required_argument, NULL, OPT_VMM_USER},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -80,6 +91,9 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			break;
 		case OPT_CGROUP_MGR:
 			g->ctx.cgroup_manager = optarg;
+			break;
+		case OPT_VMM_USER:
+			g->ctx.vmm_user = optarg;
 			break;
 		case 'v':
 			g->version = true;
@@ -112,6 +126,13 @@ static int run(int argc, char **argv, int *exit_status, struct error **err)
 	statedir_default_root(default_root, sizeof(default_root));
 	if (g.ctx.root == NULL)
 		g.ctx.root = default_root;
+	/* Absolute: the VMM finds its state dir by this path from a root of
+	 * its own (supervisor.c, confine_mounts). */
+	char cwd[4096], absolute_root[8192];
+	if (g.ctx.root[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL) {
+		snprintf(absolute_root, sizeof(absolute_root), "%s/%s", cwd, g.ctx.root);
+		g.ctx.root = absolute_root;
+	}
 
 	const struct command *cmd = command_find(argv[optind]);
 	if (cmd == NULL)

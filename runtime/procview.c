@@ -709,8 +709,14 @@ static void empty_dev(void)
 		log_debug("the container's root for host tools: no /dev: %s", strerror(errno));
 }
 
-int procview_start(struct procview *v, const struct procview_root *root, procview_fetch_fn fetch,
-		   void *opaque, struct error **err)
+int procview_open_device(struct error **err)
+{
+	int fd = host_open_device("/dev/fuse", O_RDWR | O_CLOEXEC, "fuse");
+	return fd < 0 ? error_set(err, errno, "/dev/fuse") : fd;
+}
+
+int procview_start(struct procview *v, int fuse_fd, const struct procview_root *root,
+		   procview_fetch_fn fetch, void *opaque, struct error **err)
 {
 	struct stat st;
 	char opts[128];
@@ -718,9 +724,7 @@ int procview_start(struct procview *v, const struct procview_root *root, procvie
 	memset(v, 0, sizeof(*v)); /* the first lookup takes a snapshot */
 	v->fetch = fetch;
 	v->opaque = opaque;
-	v->fuse_fd = host_open_device("/dev/fuse", O_RDWR | O_CLOEXEC, "fuse");
-	if (v->fuse_fd < 0)
-		return error_set(err, errno, "/dev/fuse");
+	v->fuse_fd = fuse_fd;
 	if (pipe2(v->go, O_CLOEXEC) < 0) {
 		error_set(err, errno, "pipe");
 		close(v->fuse_fd);

@@ -94,8 +94,13 @@ struct procview_root {
  * exits.  Call it on the thread whose namespace host tools join (the main
  * thread: its mount namespace is /proc/PID/ns/mnt), and do not start
  * threads from it afterwards: they would get the view too.  With a root,
- * the thread's paths of the host are gone even when this fails. */
-int procview_start(struct procview *v, const struct procview_root *root, procview_fetch_fn fetch,
-		   void *opaque, struct error **err);
+ * the thread's paths of the host are gone even when this fails.  Takes
+ * `fuse_fd` (procview_open_device) either way. */
+int procview_start(struct procview *v, int fuse_fd, const struct procview_root *root,
+		   procview_fetch_fn fetch, void *opaque, struct error **err);
+
+/* /dev/fuse, its module loaded if need be: procview_start's `fuse_fd`,
+ * opened while the caller still sees the host's /dev. */
+int procview_open_device(struct error **err);
 
 #endif

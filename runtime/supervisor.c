@@ -36,6 +36,7 @@
 #include "runtime/procview.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
+#include "runtime/vmm_root.h"
 #include "vmm/vm.h"
 
 #define GUEST_CMDLINE	    "console=ttyS0 reboot=k panic=-1 pci=off"
@@ -61,6 +62,7 @@ struct supervisor {
 	struct stdio_relay relay;
 	char listen_path[PATH_MAX];
 	bool own_mounts;	     /* in a mount namespace of its own */
+	int fuse_fd;		     /* /dev/fuse for procview, -1 without */
 	const char *netns;	     /* the container's network namespace, or NULL */
 	int netns_fd, home_netns_fd; /* it and ours, open while taps are
 					redirected from it */
@@ -276,6 +278,20 @@ static int setup_bind_share(struct supervisor *s, bool *shared, struct error **e
 	return 0;
 }
 
+/* --vmm-user: the VMM's own sockets, which its threads connect to once
+ * they are that user (vsock's for the agent, the agent's for procview). */
+static int give_to_vmm_user(const char *path, struct error **err)
+{
+	uid_t uid;
+	gid_t gid;
+	if (lockdown_mode() == LOCKDOWN_OFF || lockdown_user(&uid, &gid) < 0)
+		return 0;
+	if (chown(path, uid, gid) < 0)
+		return error_set(err, errno, "--vmm-user: give %s to %u:%u", path, (unsigned)uid,
+				 (unsigned)gid);
+	return 0;
+}
+
 static int listen_agent(struct supervisor *s, struct error **err)
 {
 	if (snprintf(s->listen_path, sizeof(s->listen_path), "%s/%s_%d", s->c->state_dir,
@@ -287,7 +303,7 @@ static int listen_agent(struct supervisor *s, struct error **err)
 	unlink(s->listen_path);
 	if (unix_bind(s->listen_fd, s->listen_path) < 0 || listen(s->listen_fd, 1) < 0)
 		return error_set(err, errno, "listen on %s", s->listen_path);
-	return 0;
+	return give_to_vmm_user(s->listen_path, err);
 }
 
 static void *vm_thread(void *arg)
@@ -451,6 +467,8 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	if (vm_create(&s->vm, &vc, err) < 0)
 		return -1;
 	s->vm_created = true;
+	if (give_to_vmm_user(vsock_path, err) < 0)
+		return -1;
 	int ret = pthread_create(&s->vm_thread, NULL, vm_thread, s);
 	if (ret != 0)
 		return error_set(err, ret, "start the VM");
@@ -578,19 +596,37 @@ static void show_processes(struct supervisor *s)
 		if (!oci_mount_is_bind(m) || m->source == NULL || m->destination == NULL)
 			continue;
 		struct procview_bind *b = &binds[root.n_binds++];
-		snprintf(sources[i], sizeof(sources[i]), "%s%s%s",
-			 m->source[0] == '/' ? "" : s->c->bundle, m->source[0] == '/' ? "" : "/",
-			 m->source);
+		/* The share's entry (setup_bind_share), beneath our root. */
+		snprintf(sources[i], sizeof(sources[i]), "%s/%s/%zu", s->c->state_dir,
+			 BIND_SHARE_DIR, i);
 		b->source = sources[i];
 		b->destination = m->destination;
 		for (size_t o = 0; o < m->options.len; o++)
 			b->readonly = b->readonly || strcmp(m->options.items[o], "ro") == 0;
 	}
-	if (procview_start(&view, &root, fetch_top, s, &err) < 0)
+	if (s->fuse_fd < 0)
+		goto out;
+	int fd = s->fuse_fd;
+	s->fuse_fd = -1;
+	if (procview_start(&view, fd, &root, fetch_top, s, &err) < 0)
 		log_debug("the container's root and /proc for host tools: %s", err->msg);
 	error_release(&err);
+out:
 	free(binds);
 	free(sources);
+}
+
+/* Only what the VMM's threads still reach by path (vmm_root.h). */
+static int confine_mounts(struct supervisor *s, struct error **err)
+{
+	if (lockdown_mode() == LOCKDOWN_OFF)
+		return 0;
+	if (!s->own_mounts)
+		return error_set_kind(err, EINVAL, "the VMM's root: not in a namespace of its own");
+	char rootfs[4096];
+	rootfs_path(s, rootfs, sizeof(rootfs));
+	const char *const keep[] = {s->c->state_dir, rootfs};
+	return vmm_root_enter(keep, 2, err);
 }
 
 /* The main thread's turn (lockdown.h), once it has done all that needs
@@ -656,6 +692,8 @@ static void shut_down(struct supervisor *s)
 	}
 	if (s->vm_created)
 		vm_destroy(&s->vm);
+	if (s->fuse_fd >= 0)
+		close(s->fuse_fd);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		if (s->listen_path[0] != '\0')
@@ -683,6 +721,10 @@ static int create_container(struct supervisor *s, struct error **err)
 {
 	bool bind_share;
 	int code = 1;
+	/* While we are one thread: all of the VMM's are confined at once
+	 * (confine_mounts). */
+	if (lockdown_mode() != LOCKDOWN_OFF && own_mount_namespace(s, err) < 0)
+		return 1;
 	if (setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
 	    setup_bind_share(s, &bind_share, err) < 0 || setup_network(s, err) < 0 ||
 	    listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
@@ -729,10 +771,13 @@ int supervisor_run(const struct supervisor_config *c)
 		.tty_fd = -1,
 		.netns_fd = -1,
 		.home_netns_fd = -1,
+		.fuse_fd = -1,
 	};
 	struct error *err = NULL;
 	sigset_t forwarded;
 
+	if (c->vmm_user)
+		lockdown_set_user(c->vmm_uid, c->vmm_gid);
 	if (lockdown_arm(getenv("VRUN_VMM_LOCKDOWN"), &err) < 0 || lockdown_limits(&err) < 0) {
 		report_parent(&s, 1, err->msg);
 		error_release(&err);
@@ -750,6 +795,15 @@ int supervisor_run(const struct supervisor_config *c)
 		return 1;
 	}
 	int code = place_in_cgroup(c, &err) < 0 ? 1 : create_container(&s, &err);
+	if (code == 0) {
+		struct error *fuse_err = NULL;
+		if ((s.fuse_fd = procview_open_device(&fuse_err)) < 0)
+			log_debug("the container's root and /proc for host tools: %s",
+				  fuse_err->msg);
+		error_release(&fuse_err);
+		if (confine_mounts(&s, &err) < 0)
+			code = 1;
+	}
 	if (code != 0) {
 		report_parent(&s, code, err != NULL ? err->msg : "create failed");
 		error_release(&err);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "oci-spec/config.h"
 #include "runtime/guest.h"
@@ -35,7 +36,10 @@ struct supervisor_config {
 	const char *cgroup;	    /* from the cgroup root (cgroup.h); "" or NULL: none */
 	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
 	struct passed_fds *fds;	    /* fds 3.. for the process (passed_fds.h); NULL: none */
-	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
+	int sync_fd;   /* to the parent: "R" when created, "E<code>:<message>" when not */
+	bool vmm_user; /* --vmm-user: the VMM's threads take vmm_uid, vmm_gid */
+	uid_t vmm_uid;
+	gid_t vmm_gid;
 };
 
 /* The last size-1 bytes of <state_dir>/vmm.log (the guest's console), for

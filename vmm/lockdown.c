@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -31,6 +32,9 @@
 #endif
 
 static enum lockdown_mode mode = LOCKDOWN_OFF;
+static bool switch_user;
+static uid_t user_uid;
+static gid_t user_gid;
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 static char failure[256];
 
@@ -124,6 +128,7 @@ struct role {
 	 * bounding set with them. */
 	const cap_value_t *caps;
 	size_t nr_caps;
+	bool connects; /* to the state dir's unix sockets (lockdown_set_user) */
 };
 
 /* virtio-fs answers for the guest's root, which owns every file: it
@@ -135,12 +140,12 @@ static const cap_value_t fs_caps[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_DAC_READ
 static const struct role roles[LOCKDOWN_ROLES] = {
 	[LOCKDOWN_SUPERVISOR] = {"vrun-vmm", supervisor_calls, supervisor_ioctls, NULL, 0},
 	[LOCKDOWN_VM] = {"vrun-vm", no_calls, no_ioctls, NULL, 0},
-	[LOCKDOWN_VCPU] = {"vrun-vcpu", no_calls, vcpu_ioctls, NULL, 0},
-	[LOCKDOWN_LOOP] = {"vrun-loop", loop_calls, loop_ioctls, NULL, 0},
+	[LOCKDOWN_VCPU] = {"vrun-vcpu", no_calls, vcpu_ioctls, NULL, 0, true},
+	[LOCKDOWN_LOOP] = {"vrun-loop", loop_calls, loop_ioctls, NULL, 0, true},
 	[LOCKDOWN_FS] = {"vrun-fs", fs_calls, no_ioctls, fs_caps,
 			 sizeof(fs_caps) / sizeof(fs_caps[0])},
 	[LOCKDOWN_RELAY] = {"vrun-relay", no_calls, no_ioctls, NULL, 0},
-	[LOCKDOWN_PROCVIEW] = {"vrun-procview", no_calls, no_ioctls, NULL, 0},
+	[LOCKDOWN_PROCVIEW] = {"vrun-procview", no_calls, no_ioctls, NULL, 0, true},
 };
 
 int lockdown_arm(const char *setting, struct error **err)
@@ -179,6 +184,22 @@ int lockdown_limits(struct error **err)
 	return 0;
 }
 
+void lockdown_set_user(uid_t uid, gid_t gid)
+{
+	switch_user = true;
+	user_uid = uid;
+	user_gid = gid;
+}
+
+int lockdown_user(uid_t *uid, gid_t *gid)
+{
+	if (!switch_user)
+		return -1;
+	*uid = user_uid;
+	*gid = user_gid;
+	return 0;
+}
+
 enum lockdown_mode lockdown_mode(void)
 {
 	return mode;
@@ -197,26 +218,50 @@ const char *lockdown_failure(void)
 	return f;
 }
 
-/* Only `keep`, in every set of this thread; no ambient ones. */
+/* The user of lockdown_set_user, for this thread only: glibc's setuid
+ * would change every thread (with a signal each handles), and the others
+ * have their own turn.  Capabilities are kept across (KEEPCAPS) for
+ * drop_caps to choose from. */
+static int take_user(struct error **err)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return error_set(err, errno, "keep the capabilities (PR_SET_KEEPCAPS)");
+	if (syscall(SYS_setgroups, 0, NULL) < 0)
+		return error_set(err, errno, "no supplementary groups");
+	if (syscall(SYS_setresgid, user_gid, user_gid, user_gid) < 0)
+		return error_set(err, errno, "gid %u", (unsigned)user_gid);
+	if (syscall(SYS_setresuid, user_uid, user_uid, user_uid) < 0)
+		return error_set(err, errno, "uid %u", (unsigned)user_uid);
+	return 0;
+}
+
+/* Only the role's, in every set of this thread; no ambient ones. */
 static int drop_caps(const struct role *r, struct error **err)
 {
+	cap_value_t keep[CAP_LAST_CAP + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < r->nr_caps; i++)
+		keep[n++] = r->caps[i];
+	if (switch_user && r->connects)
+		keep[n++] = CAP_DAC_READ_SEARCH;
 	for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++) {
 		bool kept = false;
-		for (size_t i = 0; i < r->nr_caps; i++)
-			kept = kept || r->caps[i] == v;
+		for (size_t i = 0; i < n; i++)
+			kept = kept || keep[i] == v;
 		if (!kept && prctl(PR_CAPBSET_DROP, (unsigned long)v, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
 			return error_set(err, errno, "drop %s from the bounding set",
 					 cap_to_name(v));
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (switch_user && take_user(err) < 0)
+		return -1;
 	cap_t caps = cap_init();
 	if (caps == NULL)
 		return error_set(err, errno, "capabilities");
 	int ret = 0;
-	if (r->nr_caps > 0 &&
-	    (cap_set_flag(caps, CAP_EFFECTIVE, (int)r->nr_caps, r->caps, CAP_SET) < 0 ||
-	     cap_set_flag(caps, CAP_PERMITTED, (int)r->nr_caps, r->caps, CAP_SET) < 0))
+	if (n > 0 && (cap_set_flag(caps, CAP_EFFECTIVE, (int)n, keep, CAP_SET) < 0 ||
+		      cap_set_flag(caps, CAP_PERMITTED, (int)n, keep, CAP_SET) < 0))
 		ret = error_set(err, errno, "capabilities");
 	else if (cap_set_proc(caps) < 0)
 		ret = error_set(err, errno, "set the capabilities");

@@ -12,6 +12,7 @@
 #include "common/error.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 enum lockdown_role {
 	LOCKDOWN_SUPERVISOR, /* the VMM's main thread, once the container is created */
@@ -33,6 +34,17 @@ enum lockdown_mode {
 /* The process's mode, from VRUN_VMM_LOCKDOWN ("off", "log"; else kill). */
 int lockdown_arm(const char *setting, struct error **err);
 enum lockdown_mode lockdown_mode(void);
+
+/* `--vmm-user`: each thread also takes this uid and gid (no supplementary
+ * groups) when it locks down, after its capabilities are chosen.  The
+ * roles that connect to unix sockets in the state dir (the vCPU and loop
+ * threads for vsock, procview for the agent) keep CAP_DAC_READ_SEARCH to
+ * reach them through the root-only state dir; the sockets must let the
+ * user connect (the VMM's own are given to it).  Call before the first
+ * thread starts. */
+void lockdown_set_user(uid_t uid, gid_t gid);
+/* Whether a user was set: the uid, or -1. */
+int lockdown_user(uid_t *uid, gid_t *gid);
 
 /* Locks the calling thread down for `role`.  A failure is kept too, for
  * lockdown_failure(): the VMM does not report a container created whose

@@ -98,6 +98,14 @@ echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"cwd": "/"
 run "$vrun" --root "$root" create --bundle "$work/bad" bad
 expect "create: a seccomp listener (SCMP_ACT_NOTIFY) is refused before a VM boots" 1 "" '^vrun: create bad: seccomp: action SCMP_ACT_NOTIFY is not supported$'
 check "... and leaves no state" test ! -e "$root/bad"
+run "$vrun" --root "$root" --vmm-user no-such-user-here create --bundle "$work/bundle" vu
+expect "create --vmm-user of a user the host lacks: refused before a VM boots" 1 "" \
+	'^vrun: create vu: --vmm-user no-such-user-here: no such user on the host$'
+run "$vrun" --root "$root" --vmm-user 65534:no-such-group-here create --bundle "$work/bundle" vu
+expect "create --vmm-user with a group the host lacks" 1 "" 'vmm-user 65534:no-such-group-here: no such group on the host$'
+run "$vrun" --root "$root" --vmm-user 65534: create --bundle "$work/bundle" vu
+expect "create --vmm-user with an empty group" 1 "" 'vmm-user 65534:: expected USER\[:GROUP\]$'
+check "... and no state left" test ! -e "$root/vu"
 run "$vrun" --root "$root" create --bundle "$work/bundle" "bad/id"
 expect "create: bad id" 1 "" "invalid container id 'bad/id'"
 check "failed creates left no state" test ! -e "$root/bad"

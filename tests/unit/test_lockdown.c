@@ -121,15 +121,69 @@ static int child_fs(void)
 	return 0;
 }
 
+/* Whether the calling thread's status has "NAME:\tVALUE\n". */
+static bool status_has(const char *name, const char *value)
+{
+	char buf[4096], want[128];
+	ssize_t len = pread(status_fd, buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = '\0';
+	snprintf(want, sizeof(want), "\n%s:\t%s\n", name, value);
+	return strstr(buf, want) != NULL;
+}
+
+static int before_pipe[2];
+
+/* Started before the lockdown: it keeps root (creds are per thread). */
+static void *before_thread(void *arg)
+{
+	char c, buf[4096];
+	bool *root = arg;
+	if (read(before_pipe[0], &c, 1) != 1)
+		return NULL;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[len > 0 ? len : 0] = '\0';
+	*root = strstr(buf, "\nUid:\t0\t0\t0\t0\n") != NULL;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* --vmm-user: this thread is 65534:65534 with no groups, the thread
+ * started before is still root, a thread started after is the user's. */
+static int child_user(enum lockdown_role role, pthread_t before, bool *before_root)
+{
+	unsigned long long search = 1ull << CAP_DAC_READ_SEARCH;
+	if (!status_has("Uid", "65534\t65534\t65534\t65534") ||
+	    !status_has("Gid", "65534\t65534\t65534\t65534") || !status_has("Groups", " "))
+		return 30;
+	if (role == LOCKDOWN_RELAY && status_field("CapEff") != 0)
+		return 31;
+	if (role == LOCKDOWN_VCPU &&
+	    (status_field("CapEff") != search || status_field("CapPrm") != search))
+		return 32;
+	if (write(before_pipe[1], "g", 1) != 1 || pthread_join(before, NULL) != 0 || !*before_root)
+		return 33;
+	return role == LOCKDOWN_FS ? child_fs() : 0;
+}
+
 static int child_main(const char *mode)
 {
 	struct error *err = NULL;
 	const struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core);
 	status_fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-	bool log = strncmp(mode, "log-", 4) == 0;
+	bool log = strncmp(mode, "log-", 4) == 0, user = strncmp(mode, "user-", 5) == 0;
 	if (lockdown_arm(log ? "log" : "kill", &err) < 0)
 		return 2;
+	pthread_t before;
+	static bool before_root;
+	if (user) {
+		lockdown_set_user(65534, 65534);
+		if (pipe2(before_pipe, O_CLOEXEC) < 0 ||
+		    pthread_create(&before, NULL, before_thread, &before_root) != 0)
+			return 2;
+	}
 	enum lockdown_role role = strstr(mode, "fs") != NULL	 ? LOCKDOWN_FS
 				  : strstr(mode, "vcpu") != NULL ? LOCKDOWN_VCPU
 								 : LOCKDOWN_RELAY;
@@ -139,6 +193,8 @@ static int child_main(const char *mode)
 	}
 	char path[128];
 	snprintf(path, sizeof(path), "%s/forbidden", scratch);
+	if (user)
+		return child_user(role, before, &before_root);
 	if (strcmp(mode, "relay") == 0)
 		return child_relay();
 	if (strcmp(mode, "fs") == 0)
@@ -255,6 +311,17 @@ static void other_calls_kill(void **state)
 	expect_sigsys("vcpu-ioctl");
 }
 
+/* --vmm-user: each role's thread takes the user, with its capabilities. */
+static void user_taken_per_thread(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	chmod(scratch, 0700); /* virtio-fs's works there by its capabilities */
+	expect_exit("user-relay", 0);
+	expect_exit("user-vcpu", 0);
+	expect_exit("user-fs", 0);
+}
+
 /* VRUN_VMM_LOCKDOWN=log: the call goes through (the kernel logs it). */
 static void log_mode_lets_calls_through(void **state)
 {
@@ -280,6 +347,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(roles_allow_their_calls),
 		cmocka_unit_test(other_calls_kill),
 		cmocka_unit_test(log_mode_lets_calls_through),
+		cmocka_unit_test(user_taken_per_thread),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(scratch);

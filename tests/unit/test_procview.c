@@ -304,7 +304,10 @@ static int child_main(const char *mode, char *root, char *vol)
 	host_path = root;
 	if (strcmp(mode, "link") == 0) {
 		struct procview_root plain = {.path = root};
-		int ret = procview_start(&v, &plain, fake_fetch, NULL, &err);
+		int fd = procview_open_device(&err);
+		if (fd < 0)
+			return 77;
+		int ret = procview_start(&v, fd, &plain, fake_fetch, NULL, &err);
 		char buf[64];
 		/* /etc is untouched, and the message says why. */
 		return ret == 0						      ? 1
@@ -312,7 +315,8 @@ static int child_main(const char *mode, char *root, char *vol)
 		       : read_all("/etc/passwd", buf, sizeof(buf)) < 0	      ? 3
 									      : 0;
 	}
-	if (procview_start(&v, &r, fake_fetch, NULL, &err) < 0) {
+	int fd = procview_open_device(&err);
+	if (fd < 0 || procview_start(&v, fd, &r, fake_fetch, NULL, &err) < 0) {
 		fprintf(stderr, "procview_start: %s\n", err->msg);
 		return err->errnum == EPERM || err->errnum == ENODEV ? 77 : 1;
 	}

@@ -93,6 +93,18 @@ check "... each thread named for its job: the main one, the VM's, vCPU, event lo
 	bash -c 'for n in vmm vm vcpu loop fs relay; do grep -q "^vrun-$n " <<<"$1" || exit 1; done' _ "$out"
 check "... no core file (it would hold the guest's memory); open files up to the hard limit" \
 	bash -c 'grep -Eq "^Max core file size +0 +0 " "$1" && awk "/^Max open files/ {exit \$4 != \$5}" "$1"' _ "/proc/$pid/limits"
+# Its threads' root (runtime/vmm_root.h): the state dir, the rootfs and a
+# /proc of processes, read-only; the host's other files are not there.
+tid=$(grep -lx vrun-vcpu /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
+troot=/proc/$pid/task/$tid/root
+rootfs=$(jq -r .root.path "$bundles/life/config.json")
+[[ $rootfs == /* ]] || rootfs=$bundles/life/$rootfs
+echo "# a VMM thread's /: $(ls "$troot" 2>&1 | tr '\n' ' ')"
+check "the VMM's threads see their state dir, the rootfs and /proc at their paths" \
+	bash -c '[[ -S $1$2/vsock.sock_1024 && -x $1$3/bin/busybox && -r $1/proc/self/status ]]' _ "$troot" "$croot/life" "$rootfs"
+check "... and nothing else of the host's: no /usr, /etc, /dev, /sys, /proc/sys" \
+	bash -c 'for d in usr etc dev sys proc/sys; do [[ -e $1/$d ]] && exit 1; done; exit 0' _ "$troot"
+check "... their / is read-only" bash -c 'awk "\$5 == \"/\" {print \$6}" "$1" | grep -q "^ro,"' _ "/proc/$pid/task/$tid/mountinfo"
 # exec --preserve-fds: the host's fd 3 (a file read) and 4 (a file
 # written) are the process's 3 and 4.
 printf 'passed in\n' >"$scratch/fd3.in"
@@ -223,9 +235,12 @@ edit='.root.readonly = false | .mounts += [
 	{"destination": "/data", "type": "bind", "source": "'"$scratch"'/volume", "options": ["rbind", "rw"]},
 	{"destination": "/etc/hosts", "type": "bind", "source": "'"$scratch"'/hosts", "options": ["bind", "ro"]}]'
 bundle volumes sh -c 'echo written-inside >/data/out; cat /etc/hosts; echo x >>/etc/hosts || echo "hosts is read-only"'
-run timeout 120 $vrun --root "$croot" run --bundle "$bundles/volumes" volumes
+# (With --vmm-user: virtio-fs as nobody, by its capabilities.)
+run timeout 120 $vrun --root "$croot" --vmm-user 65534:65534 run --bundle "$bundles/volumes" volumes
 expect "bind mounts: a file mounted read-only, read in the container" 0 '^10\.0\.0\.1 db$' 'Read-only file system'
 check "a write under a bind-mounted directory shows on the host" grep -qx written-inside "$scratch/volume/out"
+check "... owned by the guest's user (root), though the VMM ran as nobody (--vmm-user)" \
+	test "$(stat -c %u:%g "$scratch/volume/out")" = 0:0
 check "the read-only file could not be written" grep -q 'hosts is read-only' <<<"$out"
 
 # tmpcopyup (Podman's --read-only tmpfs mounts): a tmpfs over /bin that
@@ -518,7 +533,7 @@ before=$(outside)
 edit="$privileged | .mounts += [{destination: \"/data\", type: \"bind\", source: \"$scratch/attack/vol\", options: [\"rbind\", \"rw\"]}]"
 bundle attack sh -c 'guest_attack rng; guest_attack fs "$(cat /attack-entry)"'
 jq '.mounts | map(.destination) | index("/data")' "$bundles/attack/config.json" >"$bundles/base/rootfs/attack-entry"
-run timeout 300 $vrun --root "$croot" run --bundle "$bundles/attack" attack
+run timeout 300 $vrun --root "$croot" --vmm-user 65534:65534 run --bundle "$bundles/attack" attack
 expect "guest attack on virtio-rng: a well-formed request is served first" 0 '^rng sanity: ok' -
 check "... then looping chains, addresses outside memory, 4 GiB lengths, bad indirect tables, a runaway avail index, garbage in every register: the device still serves" \
 	grep -q '^rng after: ok' <<<"$out"
@@ -535,12 +550,14 @@ check "... and nothing beside the export changed" \
 	_ "$before" "$(outside)" "$scratch/attack/canary"
 # vsock: 300 connections to ports nobody listens on, then a flood to a
 # host socket whose reader never reads: the VMM's memory stays bounded.
+# The VMM runs as nobody: the listener lets it connect.
 bundle attack-vsock sh -c 'guest_attack vsock 300 7777 256; sleep 4'
-$vrun --root "$croot" create --bundle "$bundles/attack-vsock" --pid-file "$scratch/attack.pid" attack-vsock \
+$vrun --root "$croot" --vmm-user 65534:65534 create --bundle "$bundles/attack-vsock" --pid-file "$scratch/attack.pid" attack-vsock \
 	>"$scratch/attack-vsock.out" 2>&1
 vpid=$(cat "$scratch/attack.pid" 2>/dev/null)
-python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); c, _ = s.accept(); time.sleep(90)' \
+python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(1)
+c, _ = s.accept(); time.sleep(90)' \
 	"$croot/attack-vsock/vsock.sock_7777" 2>"$scratch/listener.err" &
 listener=$!
 for _ in $(seq 1 100); do [[ -S $croot/attack-vsock/vsock.sock_7777 ]] && break; sleep 0.2; done
@@ -549,6 +566,7 @@ rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null)
 $vrun --root "$croot" start attack-vsock
 for _ in $(seq 1 240); do grep -q '^flood:' "$scratch/attack-vsock.out" && break; sleep 0.5; done
 rss_flood=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null)
+uids=$(cat /proc/"$vpid"/task/*/status 2>/dev/null | grep '^Uid:' | sort | uniq -c)
 for _ in $(seq 1 60); do [[ -e /proc/$vpid ]] || break; sleep 1; done
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
@@ -559,6 +577,9 @@ sed 's/^/# attack-vsock: /' "$scratch/attack-vsock.out"
 echo "# VMM RSS ${rss_before:-?} KiB before, ${rss_flood:-?} KiB during the flood"
 check "... the VMM's memory grew by less than 32 MiB while the host's reader never read" \
 	bash -c '[[ -n $1 && -n $2 ]] && (($2 - $1 < 32768))' _ "$rss_before" "$rss_flood"
+echo "$uids" | sed 's/^/# attack-vsock VMM threads: /'
+check "... every thread of its VMM ran as 65534 (--vmm-user)" \
+	bash -c '[[ $(wc -l <<<"$1") == 1 ]] && grep -qP "^ *[0-9]+ Uid:\t65534\t65534\t65534\t65534$" <<<"$1"' _ "$uids"
 $vrun --root "$croot" delete --force attack-vsock >/dev/null 2>&1
 
 # run --image: the image unpacked once into the cache, each container
