@@ -61,12 +61,14 @@ struct supervisor {
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
 	char listen_path[PATH_MAX];
-	bool own_mounts;	     /* in a mount namespace of its own */
-	int fuse_fd;		     /* /dev/fuse for procview, -1 without */
-	const char *netns;	     /* the container's network namespace, or NULL */
-	int netns_fd, home_netns_fd; /* it and ours, open while taps are
-					redirected from it */
-	struct net_config net;	     /* its interfaces, each with a tap beside it */
+	bool own_mounts;		   /* in a mount namespace of its own */
+	int fuse_fd;			   /* /dev/fuse for procview, -1 without */
+	int kvm_fd;			   /* /dev/kvm until the VM is made */
+	struct vm_guest_files guest_files; /* the kernel and initrd, until then */
+	const char *netns;		   /* the container's network namespace, or NULL */
+	int netns_fd, home_netns_fd;	   /* it and ours, open while taps are
+					      redirected from it */
+	struct net_config net;		   /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
 	bool late_nic; /* taps[0] is LATE_NIC_TAP */
 };
@@ -440,9 +442,13 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	char cmdline[256 + VM_SHAPE_CMDLINE_MAX];
 	snprintf(cmdline, sizeof(cmdline), "%s%s%s", base, shape->cmdline_extra ? " " : "",
 		 shape->cmdline_extra ? shape->cmdline_extra : "");
+	char kvm_device[64];
+	snprintf(kvm_device, sizeof(kvm_device), "/proc/self/fd/%d", s->kvm_fd);
 	struct vm_config vc = {
 		.memory = shape->memory,
 		.vcpus = shape->vcpus,
+		.files = &s->guest_files,
+		.kvm_device = kvm_device,
 		.kernel = s->c->guest->kernel.path,
 		.initrd = s->c->guest->initramfs,
 		.cmdline = cmdline,
@@ -464,7 +470,11 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		memcpy(vc.nics[0].mac, late_mac, 6);
 		vc.nr_nics = 1;
 	}
-	if (vm_create(&s->vm, &vc, err) < 0)
+	int created = vm_create(&s->vm, &vc, err);
+	vm_guest_files_release(&s->guest_files);
+	close(s->kvm_fd);
+	s->kvm_fd = -1;
+	if (created < 0)
 		return -1;
 	s->vm_created = true;
 	if (give_to_vmm_user(vsock_path, err) < 0)
@@ -513,15 +523,11 @@ static int connect_stdio(struct supervisor *s, struct error **err)
  * without a console socket, our own stdin and stdout. */
 static int connect_terminal(struct supervisor *s, struct error **err)
 {
-	const struct oci_process *p = s->c->config->process;
 	int stream;
-	s->tty_fd = 0;
-	if (s->c->console_socket != NULL) {
-		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;
-		uint16_t cols = p->console_size ? (uint16_t)p->console_size->width : 0;
-		if (terminal_setup(s->c->console_socket, rows, cols, true, &s->tty_fd, err) < 0)
-			return -1;
-	}
+	/* With a console socket, its terminal is ours already
+	 * (take_what_needs_paths); without, our stdin and stdout are. */
+	if (s->c->console_socket == NULL)
+		s->tty_fd = 0;
 	if (stdio_connect_tty(s->c->state_dir, AGENT_INIT_TOKEN, &stream, err) < 0)
 		return -1;
 	return stdio_relay_start_tty(&s->relay, s->tty_fd, s->tty_fd == 0 ? 1 : s->tty_fd, stream,
@@ -694,6 +700,9 @@ static void shut_down(struct supervisor *s)
 		vm_destroy(&s->vm);
 	if (s->fuse_fd >= 0)
 		close(s->fuse_fd);
+	if (s->kvm_fd >= 0)
+		close(s->kvm_fd);
+	vm_guest_files_release(&s->guest_files);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		if (s->listen_path[0] != '\0')
@@ -717,6 +726,32 @@ static int place_in_cgroup(const struct supervisor_config *c, struct error **err
 	return ret;
 }
 
+/* What the VMM reaches by a host path, taken before its root is made
+ * small (confine_mounts): /dev/kvm, the guest's kernel and initrd, the
+ * console socket's terminal, /dev/fuse for procview. */
+static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
+{
+	s->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (s->kvm_fd < 0)
+		return error_set(err, errno, "open /dev/kvm");
+	struct vm_config files = {.kernel = s->c->guest->kernel.path,
+				  .initrd = s->c->guest->initramfs};
+	if (vm_read_guest(&files, &s->guest_files, err) < 0)
+		return -1;
+	if (tty && s->c->console_socket != NULL) {
+		const struct oci_process *p = s->c->config->process;
+		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;
+		uint16_t cols = p->console_size ? (uint16_t)p->console_size->width : 0;
+		if (terminal_setup(s->c->console_socket, rows, cols, true, &s->tty_fd, err) < 0)
+			return -1;
+	}
+	struct error *fuse_err = NULL;
+	if ((s->fuse_fd = procview_open_device(&fuse_err)) < 0)
+		log_debug("the container's root and /proc for host tools: %s", fuse_err->msg);
+	error_release(&fuse_err);
+	return 0;
+}
+
 static int create_container(struct supervisor *s, struct error **err)
 {
 	bool bind_share;
@@ -725,11 +760,12 @@ static int create_container(struct supervisor *s, struct error **err)
 	 * (confine_mounts). */
 	if (lockdown_mode() != LOCKDOWN_OFF && own_mount_namespace(s, err) < 0)
 		return 1;
+	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
 	    setup_bind_share(s, &bind_share, err) < 0 || setup_network(s, err) < 0 ||
-	    listen_agent(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
+	    listen_agent(s, err) < 0 || take_what_needs_paths(s, tty, err) < 0 ||
+	    confine_mounts(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
 		return 1;
-	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
 	/* With a console socket the caller's stdio is not the container's:
@@ -772,6 +808,7 @@ int supervisor_run(const struct supervisor_config *c)
 		.netns_fd = -1,
 		.home_netns_fd = -1,
 		.fuse_fd = -1,
+		.kvm_fd = -1,
 	};
 	struct error *err = NULL;
 	sigset_t forwarded;
@@ -795,15 +832,6 @@ int supervisor_run(const struct supervisor_config *c)
 		return 1;
 	}
 	int code = place_in_cgroup(c, &err) < 0 ? 1 : create_container(&s, &err);
-	if (code == 0) {
-		struct error *fuse_err = NULL;
-		if ((s.fuse_fd = procview_open_device(&fuse_err)) < 0)
-			log_debug("the container's root and /proc for host tools: %s",
-				  fuse_err->msg);
-		error_release(&fuse_err);
-		if (confine_mounts(&s, &err) < 0)
-			code = 1;
-	}
 	if (code != 0) {
 		report_parent(&s, code, err != NULL ? err->msg : "create failed");
 		error_release(&err);

@@ -75,11 +75,13 @@ int vmm_root_enter(const char *const *keep, size_t n, struct error **err)
 			goto out;
 		}
 	}
-	/* Processes only (subset=pid): no /proc/sys to write, no kcore. */
+	/* Processes only (subset=pid, Linux 5.8): no /proc/sys, no kcore;
+	 * before it, all of /proc, read-only. */
+	const unsigned long proc_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
 	snprintf(target, sizeof(target), "%s/proc", top);
 	if ((mkdir(target, 0555) < 0 && errno != EEXIST) ||
-	    mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
-		  "subset=pid") < 0) {
+	    (mount("proc", target, "proc", proc_flags, "subset=pid") < 0 &&
+	     (errno != EINVAL || mount("proc", target, "proc", proc_flags, NULL) < 0))) {
 		error_set(err, errno, "the VMM's root: %s", target);
 		goto out;
 	}

@@ -62,7 +62,7 @@ static void pulse_irq(void *opaque, unsigned line)
 	ioctl(vm->vm_fd, KVM_IRQ_LINE, &level);
 }
 
-static int open_kvm(struct vm *vm, struct error **err)
+static int open_kvm(struct vm *vm, const struct vm_config *c, struct error **err)
 {
 	static const struct {
 		int cap;
@@ -77,9 +77,10 @@ static int open_kvm(struct vm *vm, struct error **err)
 		{KVM_CAP_IRQFD, "IRQFD"},
 		{KVM_CAP_IOEVENTFD, "IOEVENTFD"},
 	};
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	const char *device = c->kvm_device != NULL ? c->kvm_device : "/dev/kvm";
+	vm->kvm_fd = open(device, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
-		return error_set(err, errno, "open /dev/kvm");
+		return error_set(err, errno, "open %s", device);
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
 		return error_set_kind(err, ENOTSUP, "/dev/kvm: unsupported KVM API version");
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
@@ -282,30 +283,42 @@ static int setup_devices(struct vm *vm, const struct vm_config *c, struct error 
 	return add_shares(vm, c, err);
 }
 
-static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
-		      struct error **err)
+int vm_read_guest(const struct vm_config *c, struct vm_guest_files *f, struct error **err)
 {
-	cleanup_free char *kernel = NULL, *initrd = NULL;
-	size_t kernel_size, initrd_size = 0;
-	struct bzimage image;
-	struct elf_kernel elf;
-
-	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &kernel, &kernel_size,
-			    err) < 0)
+	*f = (struct vm_guest_files){0};
+	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &f->kernel,
+			    &f->kernel_size, err) < 0)
 		return error_wrap(err, "kernel");
-	const uint8_t *bytes = (const uint8_t *)kernel;
-	bool is_elf = elf_is_elf(bytes, kernel_size);
-	if (is_elf ? elf_kernel_parse(bytes, kernel_size, &elf, err) < 0
-		   : bzimage_parse(bytes, kernel_size, &image, err) < 0)
-		return error_wrap(err, "%s", c->kernel);
 	if (c->initrd != NULL && fs_read_file_at(AT_FDCWD, c->initrd, c->initrd, INITRD_MAX_SIZE,
-						 &initrd, &initrd_size, err) < 0)
+						 &f->initrd, &f->initrd_size, err) < 0) {
+		vm_guest_files_release(f);
 		return error_wrap(err, "initrd");
+	}
+	return 0;
+}
+
+void vm_guest_files_release(struct vm_guest_files *f)
+{
+	free(f->kernel);
+	free(f->initrd);
+	*f = (struct vm_guest_files){0};
+}
+
+static int load_guest_files(struct vm *vm, const struct vm_config *c,
+			    const struct vm_guest_files *f, struct bzimage *image,
+			    struct elf_kernel *elf, struct boot_result *boot, struct error **err)
+{
+	const uint8_t *bytes = (const uint8_t *)f->kernel;
+	size_t kernel_size = f->kernel_size;
+	bool is_elf = elf_is_elf(bytes, kernel_size);
+	if (is_elf ? elf_kernel_parse(bytes, kernel_size, elf, err) < 0
+		   : bzimage_parse(bytes, kernel_size, image, err) < 0)
+		return error_wrap(err, "%s", c->kernel);
 	struct boot_setup setup = {
-		.kernel = is_elf ? NULL : &image,
-		.elf = is_elf ? &elf : NULL,
-		.initrd = (const uint8_t *)initrd,
-		.initrd_size = initrd_size,
+		.kernel = is_elf ? NULL : image,
+		.elf = is_elf ? elf : NULL,
+		.initrd = (const uint8_t *)f->initrd,
+		.initrd_size = f->initrd_size,
 		.cmdline = c->cmdline != NULL ? c->cmdline : "",
 	};
 	struct acpi_mmio_device devices[VIRTIO_MMIO_MAX_DEVICES];
@@ -322,6 +335,23 @@ static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_resu
 	if (acpi_build(&vm->mem, &acpi, &setup.acpi_rsdp, err) < 0)
 		return -1;
 	return boot_load(&vm->mem, &setup, boot, err);
+}
+
+static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
+		      struct error **err)
+{
+	struct vm_guest_files own = {0};
+	const struct vm_guest_files *f = c->files;
+	struct bzimage image;
+	struct elf_kernel elf;
+
+	if (f == NULL && vm_read_guest(c, &own, err) < 0)
+		return -1;
+	if (f == NULL)
+		f = &own;
+	int ret = load_guest_files(vm, c, f, &image, &elf, boot, err);
+	vm_guest_files_release(&own);
+	return ret;
 }
 
 static int create_vcpus(struct vm *vm, unsigned count, const struct boot_result *boot,
@@ -359,7 +389,7 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 		error_set_kind(err, EINVAL, "vcpus: %u is outside 1 to %d", c->vcpus, VM_MAX_VCPUS);
 		goto fail;
 	}
-	if (open_kvm(vm, err) < 0 || setup_irqchip(vm, err) < 0 ||
+	if (open_kvm(vm, c, err) < 0 || setup_irqchip(vm, err) < 0 ||
 	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c, err) < 0 ||
 	    load_guest(vm, c, &boot, err) < 0 || create_vcpus(vm, c->vcpus, &boot, err) < 0)
 		goto fail;

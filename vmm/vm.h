@@ -34,11 +34,20 @@ enum vm_exit {
 	VM_EXIT_ERROR,	  /* the VMM failed */
 };
 
+/* The kernel's and initrd's bytes, read before vm_create (vm_read_guest):
+ * a caller whose paths will be gone by then (runtime/vmm_root.h). */
+struct vm_guest_files {
+	char *kernel, *initrd;
+	size_t kernel_size, initrd_size;
+};
+
 struct vm_config {
 	uint64_t memory; /* bytes */
 	unsigned vcpus;
-	const char *kernel; /* bzImage path */
-	const char *initrd; /* NULL for none */
+	const char *kernel;		    /* bzImage path */
+	const char *initrd;		    /* NULL for none */
+	const struct vm_guest_files *files; /* read already; NULL: read from the paths */
+	const char *kvm_device;		    /* NULL: /dev/kvm */
 	const char *cmdline;
 	int serial_fd;		/* where the guest's ttyS0 output goes; -1 drops it */
 	const char *vsock_path; /* the vsock device's host socket; NULL for none */
@@ -92,6 +101,10 @@ struct vm {
 /* Creates the VM and loads the kernel; nothing runs yet.  On failure the
  * VM is released. */
 int vm_create(struct vm *vm, const struct vm_config *config, struct error **err);
+
+/* Reads config's kernel and initrd into `files`; 0, or -1 and why. */
+int vm_read_guest(const struct vm_config *config, struct vm_guest_files *files, struct error **err);
+void vm_guest_files_release(struct vm_guest_files *files);
 
 /* Starts the vCPUs and waits until the guest ends; returns why. */
 enum vm_exit vm_run(struct vm *vm, struct error **err);

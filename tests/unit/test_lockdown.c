@@ -204,7 +204,7 @@ static int child_main(const char *mode)
 	if (strcmp(mode, "relay-inet") == 0)
 		return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 4;
 	if (strcmp(mode, "relay-open") == 0)
-		return open("/etc/hostname", O_RDONLY) >= 0 ? 0 : 4;
+		return open("/etc/hostname", O_RDONLY) >= 0 ? 4 : errno == EACCES ? 0 : 5;
 	if (strcmp(mode, "relay-exec") == 0)
 		return execl("/bin/true", "true", (char *)NULL) == 0 ? 0 : 4;
 	if (strcmp(mode, "fs-mount") == 0)
@@ -306,7 +306,9 @@ static void other_calls_kill(void **state)
 	assert_int_equal(access(path, F_OK), -1); /* killed before it was made */
 	expect_sigsys("relay-inet");
 	expect_sigsys("relay-exec");
-	expect_sigsys("relay-open"); /* the contents: only virtio-fs opens those */
+	/* A file's contents: only virtio-fs opens those; elsewhere the open
+	 * fails (glibc's own opens, in any thread, cope with that). */
+	expect_exit("relay-open", 0);
 	expect_sigsys("fs-mount");
 	expect_sigsys("vcpu-ioctl");
 }

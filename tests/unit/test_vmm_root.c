@@ -123,6 +123,14 @@ static int child_main(const char *mode, const char *base)
 	struct stat st;
 	if (fstatat(held, "canary", &st, 0) < 0)
 		return 11;
+	/* `..` from a kept path opened now stays in the new root (the host's
+	 * BASE/outside is not beside it); from one opened before, it does
+	 * not: why the VMM opens its exports after. */
+	int kept = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (kept < 0 || faccessat(kept, nested ? "../../outside" : "../outside", F_OK, 0) == 0 ||
+	    faccessat(held, "../outside/canary", F_OK, 0) != 0)
+		return 13;
+	close(kept);
 	/* The kept paths stay writable: the state dir gets its sockets. */
 	snprintf(path, sizeof(path), "%s/from-child", state);
 	f = fopen(path, "w");
