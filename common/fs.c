@@ -169,14 +169,19 @@ int fs_remove_tree_at(int parentfd, const char *name, struct error **err)
 	return 0;
 }
 
+void fs_stdio_release_to(int null, int err_fd)
+{
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(err_fd >= 0 ? err_fd : null, 2);
+}
+
 void fs_stdio_release(int err_fd)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		return;
-	dup2(null, 0);
-	dup2(null, 1);
-	dup2(err_fd >= 0 ? err_fd : null, 2);
+	fs_stdio_release_to(null, err_fd);
 	close(null);
 }
 

@@ -40,5 +40,7 @@ void fs_stdio_to_null(void);
 /* Lets go of the caller's stdio: 0 and 1 become /dev/null, 2 becomes
  * err_fd (/dev/null when err_fd < 0). */
 void fs_stdio_release(int err_fd);
+/* The same with /dev/null open already (`null`, kept open). */
+void fs_stdio_release_to(int null, int err_fd);
 
 #endif

@@ -64,6 +64,8 @@ struct supervisor {
 	bool own_mounts;		   /* in a mount namespace of its own */
 	int fuse_fd;			   /* /dev/fuse for procview, -1 without */
 	int kvm_fd;			   /* /dev/kvm until the VM is made */
+	int null_fd;			   /* /dev/null */
+	struct terminal console;	   /* until its master is sent */
 	struct vm_guest_files guest_files; /* the kernel and initrd, until then */
 	const char *netns;		   /* the container's network namespace, or NULL */
 	int netns_fd, home_netns_fd;	   /* it and ours, open while taps are
@@ -525,9 +527,12 @@ static int connect_terminal(struct supervisor *s, struct error **err)
 {
 	int stream;
 	/* With a console socket, its terminal is ours already
-	 * (take_what_needs_paths); without, our stdin and stdout are. */
+	 * (take_what_needs_paths): its master goes there now; without, our
+	 * stdin and stdout are the terminal. */
 	if (s->c->console_socket == NULL)
 		s->tty_fd = 0;
+	else if (terminal_send(&s->console, err) < 0)
+		return error_wrap(err, "%s", s->c->console_socket);
 	if (stdio_connect_tty(s->c->state_dir, AGENT_INIT_TOKEN, &stream, err) < 0)
 		return -1;
 	return stdio_relay_start_tty(&s->relay, s->tty_fd, s->tty_fd == 0 ? 1 : s->tty_fd, stream,
@@ -702,6 +707,9 @@ static void shut_down(struct supervisor *s)
 		close(s->fuse_fd);
 	if (s->kvm_fd >= 0)
 		close(s->kvm_fd);
+	if (s->null_fd >= 0)
+		close(s->null_fd);
+	terminal_release(&s->console);
 	vm_guest_files_release(&s->guest_files);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
@@ -728,7 +736,8 @@ static int place_in_cgroup(const struct supervisor_config *c, struct error **err
 
 /* What the VMM reaches by a host path, taken before its root is made
  * small (confine_mounts): /dev/kvm, the guest's kernel and initrd, the
- * console socket's terminal, /dev/fuse for procview. */
+ * terminal and the console socket (the master is sent once the process
+ * is there, as before), /dev/null, /dev/fuse for procview. */
 static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
 {
 	s->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -742,9 +751,13 @@ static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **
 		const struct oci_process *p = s->c->config->process;
 		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;
 		uint16_t cols = p->console_size ? (uint16_t)p->console_size->width : 0;
-		if (terminal_setup(s->c->console_socket, rows, cols, true, &s->tty_fd, err) < 0)
+		if (terminal_open(s->c->console_socket, rows, cols, true, &s->console, &s->tty_fd,
+				  err) < 0)
 			return -1;
 	}
+	s->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (s->null_fd < 0)
+		return error_set(err, errno, "/dev/null");
 	struct error *fuse_err = NULL;
 	if ((s->fuse_fd = procview_open_device(&fuse_err)) < 0)
 		log_debug("the container's root and /proc for host tools: %s", fuse_err->msg);
@@ -773,7 +786,7 @@ static int create_container(struct supervisor *s, struct error **err)
 	 * (go-runc does) is not held until the container exits.  Our own
 	 * warnings go on in vmm.log. */
 	if (tty && s->c->console_socket != NULL)
-		fs_stdio_release(s->serial_fd);
+		fs_stdio_release_to(s->null_fd, s->serial_fd);
 	if (s->c->fds != NULL &&
 	    passed_fds_connect(s->c->state_dir, AGENT_INIT_TOKEN, s->c->fds, err) < 0)
 		return 1;
@@ -809,6 +822,8 @@ int supervisor_run(const struct supervisor_config *c)
 		.home_netns_fd = -1,
 		.fuse_fd = -1,
 		.kvm_fd = -1,
+		.null_fd = -1,
+		.console = {-1, -1, ""},
 	};
 	struct error *err = NULL;
 	sigset_t forwarded;

@@ -19,6 +19,18 @@
 int terminal_setup(const char *console_socket, uint16_t rows, uint16_t cols, bool controlling,
 		   int *slave, struct error **err);
 
+/* terminal_setup in two steps, for a caller whose paths go in between
+ * (the VMM, runtime/vmm_root.h): the pty made and the console socket
+ * connected, then the master sent when the process is there. */
+struct terminal {
+	int master, socket;
+	char name[64];
+};
+int terminal_open(const char *console_socket, uint16_t rows, uint16_t cols, bool controlling,
+		  struct terminal *t, int *slave, struct error **err);
+int terminal_send(struct terminal *t, struct error **err);
+void terminal_release(struct terminal *t);
+
 /* The window size of a terminal fd; false when it is not one. */
 bool terminal_size(int fd, uint16_t *rows, uint16_t *cols);
 
