@@ -553,10 +553,10 @@ check "... 4 GiB reads, 1 GiB writes, writes at the end of the offsets, replies 
 check "... and nothing beside the export changed" \
 	bash -c '[[ $1 == "$2" ]] && [[ $(cat "$3") == canary ]] && ! ls / | grep -qxE "escape|moved|linked|b"' \
 	_ "$before" "$(outside)" "$scratch/attack/canary"
-# vsock: 300 connections to ports nobody listens on, then a flood to a
+# vsock: 100 connections to ports nobody listens on, then a flood to a
 # host socket whose reader never reads: the VMM's memory stays bounded.
 # The VMM runs as nobody: the listener lets it connect.
-bundle attack-vsock sh -c 'guest_attack vsock 300 7777 256; sleep 4'
+bundle attack-vsock sh -c 'guest_attack vsock 100 7777 256; sleep 4'
 $vrun --root "$croot" --vmm-user 65534:65534 create --bundle "$bundles/attack-vsock" --pid-file "$scratch/attack.pid" attack-vsock \
 	>"$scratch/attack-vsock.out" 2>&1
 vpid=$(cat "$scratch/attack.pid" 2>/dev/null)
@@ -576,7 +576,7 @@ for _ in $(seq 1 60); do [[ -e /proc/$vpid ]] || break; sleep 1; done
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
 run $vrun --root "$croot" state attack-vsock
-check "guest attack on vsock: 300 refused connections and a flood, and the container ends normally" \
+check "guest attack on vsock: 100 refused connections and a flood, and the container ends normally" \
 	bash -c 'grep -q "^vsock after: ok" "$1" && grep -q "\"status\": \"stopped\"" <<<"$2"' _ "$scratch/attack-vsock.out" "$out"
 sed 's/^/# attack-vsock: /' "$scratch/attack-vsock.out"
 echo "# VMM RSS ${rss_before:-?} KiB before, ${rss_flood:-?} KiB during the flood"
