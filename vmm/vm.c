@@ -440,7 +440,9 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	vm->nr_vcpus = 0;
-	loop_destroy(&vm->loop);
+	/* Stopped first, freed after the devices: they unwatch their fds
+	 * from it (freeing it first left them writing freed watches). */
+	loop_stop(&vm->loop);
 	for (unsigned i = 0; i < vm->nr_fs; i++)
 		virtio_fs_destroy(&vm->fs[i]);
 	vm->nr_fs = 0;
@@ -450,6 +452,7 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_nets; i++)
 		net_device_destroy(&vm->nets[i]);
 	vm->nr_nets = 0;
+	loop_destroy(&vm->loop);
 	for (unsigned i = 0; i < vm->nr_virtio; i++) {
 		close_eventfds(&vm->virtio[i]);
 		virtio_mmio_destroy(&vm->virtio[i]);
