@@ -137,3 +137,25 @@ int beneath_open_walk(int root, const char *path, int flags)
 		w.dirs[++w.depth] = fd;
 	}
 }
+
+/* After dir's own characters (trailing slashes left out), what follows in
+ * path: NULL when path does not start with them. */
+static const char *after_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 ? path + n : NULL;
+}
+
+bool path_within(const char *path, const char *dir)
+{
+	const char *rest = after_dir(path, dir);
+	return rest != NULL && (*rest == '/' || *rest == '\0');
+}
+
+bool path_beneath(const char *path, const char *dir)
+{
+	const char *rest = after_dir(path, dir);
+	return rest != NULL && *rest == '/';
+}

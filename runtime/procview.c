@@ -110,12 +110,11 @@ static const struct procview_proc *find_proc(const struct procview_snapshot *s, 
 	return NULL;
 }
 
-int procview_parse(struct procview_snapshot *s, char *data, size_t len, int64_t btime)
+int procview_parse(struct procview_snapshot *s, char *data, size_t len, const struct timespec *now)
 {
 	struct agent_top top;
-	*s = (struct procview_snapshot){.data = data};
+	*s = (struct procview_snapshot){.data = data, .taken_real = *now};
 	clock_gettime(CLOCK_MONOTONIC, &s->taken);
-	clock_gettime(CLOCK_REALTIME, &s->taken_real);
 	if (len < sizeof(top))
 		return -1;
 	memcpy(&top, data, sizeof(top));
@@ -123,6 +122,7 @@ int procview_parse(struct procview_snapshot *s, char *data, size_t len, int64_t 
 	if (top.count > AGENT_TOP_MAX_PROCS || top.stat_len > len - at)
 		return -1;
 	s->boottime_ns = top.boottime_ns;
+	int64_t btime = now->tv_sec - (int64_t)(top.boottime_ns / 1000000000u);
 	host_stat(s, data + at, top.stat_len, btime);
 	at += top.stat_len;
 	s->procs = xcalloc(top.count ? top.count : 1, sizeof(*s->procs));
@@ -167,19 +167,15 @@ static void refresh(struct procview *v)
 		free(data);
 		data = NULL, len = 0;
 	}
-	struct agent_top top = {0};
-	if (len >= sizeof(top))
-		memcpy(&top, data, sizeof(top));
-	struct timespec real;
-	clock_gettime(CLOCK_REALTIME, &real);
-	int64_t btime = real.tv_sec - (int64_t)(top.boottime_ns / 1000000000u);
-	if (data != NULL && procview_parse(&v->snap, data, len, btime) < 0) {
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (data != NULL && procview_parse(&v->snap, data, len, &now) < 0) {
 		log_guest("the container's /proc: the guest's answer is malformed");
 		procview_snapshot_release(&v->snap);
 		data = NULL;
 	}
 	if (data == NULL) {
-		procview_parse(&v->snap, NULL, 0, 0);
+		procview_parse(&v->snap, NULL, 0, &now);
 		v->snap.count = 0;
 	}
 }

@@ -48,9 +48,10 @@ struct procview_snapshot {
 
 /* Checks a TOP answer (the guest's: every length and pid) and indexes it;
  * takes `data` either way.  A process whose pid or ns/pid link is not
- * well formed is left out.  `btime`: the host's time of the guest's boot
- * (seconds since the Epoch).  0, or -1 when the answer is malformed. */
-int procview_parse(struct procview_snapshot *s, char *data, size_t len, int64_t btime);
+ * well formed is left out.  `now`: the host's CLOCK_REALTIME when the
+ * answer came (the guest's boot is then now less its uptime).  0, or -1
+ * when the answer is malformed. */
+int procview_parse(struct procview_snapshot *s, char *data, size_t len, const struct timespec *now);
 void procview_snapshot_release(struct procview_snapshot *s);
 
 /* A TOP answer (malloc'd) for the view; 0, or -1 when there is none. */

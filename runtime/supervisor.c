@@ -61,16 +61,15 @@ struct supervisor {
 	int tty_fd; /* our end of the container's terminal, -1 without one */
 	struct stdio_relay relay;
 	char listen_path[PATH_MAX];
-	bool own_mounts;		   /* in a mount namespace of its own */
-	int fuse_fd;			   /* /dev/fuse for procview, -1 without */
-	int kvm_fd;			   /* /dev/kvm until the VM is made */
-	int null_fd;			   /* /dev/null */
-	struct terminal console;	   /* until its master is sent */
-	struct vm_guest_files guest_files; /* the kernel and initrd, until then */
-	const char *netns;		   /* the container's network namespace, or NULL */
-	int netns_fd, home_netns_fd;	   /* it and ours, open while taps are
-					      redirected from it */
-	struct net_config net;		   /* its interfaces, each with a tap beside it */
+	bool own_mounts;		 /* in a mount namespace of its own */
+	int fuse_fd;			 /* /dev/fuse for procview, -1 without */
+	int null_fd;			 /* /dev/null */
+	struct terminal console;	 /* until its master is sent */
+	struct vm_host_files host_files; /* /dev/kvm, the kernel and initrd, until then */
+	const char *netns;		 /* the container's network namespace, or NULL */
+	int netns_fd, home_netns_fd;	 /* it and ours, open while taps are
+					    redirected from it */
+	struct net_config net;		 /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
 	bool late_nic; /* taps[0] is LATE_NIC_TAP */
 };
@@ -123,15 +122,6 @@ static void rootfs_path(const struct supervisor *s, char *out, size_t size)
 	const char *root = config->root != NULL ? config->root->path : "rootfs";
 	snprintf(out, size, "%s%s%s", root[0] == '/' ? "" : s->c->bundle, root[0] == '/' ? "" : "/",
 		 root);
-}
-
-/* Whether `path` lies beneath directory `dir` (both absolute, clean). */
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	while (n > 0 && dir[n - 1] == '/')
-		n--;
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
 /* Makes `dest` (absolute) beneath rootfd: missing directories, and the
@@ -192,7 +182,7 @@ static int prepare_mount_points(struct supervisor *s, struct error **err)
 		const struct oci_mount *m = &config->mounts.items[i];
 		bool nested = false;
 		for (size_t j = 0; j < i && !nested; j++)
-			nested = path_under(m->destination, config->mounts.items[j].destination);
+			nested = path_beneath(m->destination, config->mounts.items[j].destination);
 		struct stat st;
 		bool file = oci_mount_is_bind(m) && m->source != NULL &&
 			    stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode);
@@ -444,13 +434,10 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	char cmdline[256 + VM_SHAPE_CMDLINE_MAX];
 	snprintf(cmdline, sizeof(cmdline), "%s%s%s", base, shape->cmdline_extra ? " " : "",
 		 shape->cmdline_extra ? shape->cmdline_extra : "");
-	char kvm_device[64];
-	snprintf(kvm_device, sizeof(kvm_device), "/proc/self/fd/%d", s->kvm_fd);
 	struct vm_config vc = {
 		.memory = shape->memory,
 		.vcpus = shape->vcpus,
-		.files = &s->guest_files,
-		.kvm_device = kvm_device,
+		.files = &s->host_files,
 		.kernel = s->c->guest->kernel.path,
 		.initrd = s->c->guest->initramfs,
 		.cmdline = cmdline,
@@ -473,9 +460,7 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		vc.nr_nics = 1;
 	}
 	int created = vm_create(&s->vm, &vc, err);
-	vm_guest_files_release(&s->guest_files);
-	close(s->kvm_fd);
-	s->kvm_fd = -1;
+	vm_host_files_release(&s->host_files);
 	if (created < 0)
 		return -1;
 	s->vm_created = true;
@@ -649,7 +634,7 @@ static int lock_down(struct supervisor *s)
 	struct error *err = NULL;
 	if (lockdown_mode() == LOCKDOWN_OFF)
 		return 0;
-	vm_forget_paths(&s->vm);
+	vm_leave_socket_file(&s->vm);
 	s->listen_path[0] = '\0';
 	if (s->netns_fd >= 0)
 		close(s->netns_fd);
@@ -705,12 +690,10 @@ static void shut_down(struct supervisor *s)
 		vm_destroy(&s->vm);
 	if (s->fuse_fd >= 0)
 		close(s->fuse_fd);
-	if (s->kvm_fd >= 0)
-		close(s->kvm_fd);
 	if (s->null_fd >= 0)
 		close(s->null_fd);
 	terminal_release(&s->console);
-	vm_guest_files_release(&s->guest_files);
+	vm_host_files_release(&s->host_files);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		if (s->listen_path[0] != '\0')
@@ -740,12 +723,9 @@ static int place_in_cgroup(const struct supervisor_config *c, struct error **err
  * is there, as before), /dev/null, /dev/fuse for procview. */
 static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
 {
-	s->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (s->kvm_fd < 0)
-		return error_set(err, errno, "open /dev/kvm");
 	struct vm_config files = {.kernel = s->c->guest->kernel.path,
 				  .initrd = s->c->guest->initramfs};
-	if (vm_read_guest(&files, &s->guest_files, err) < 0)
+	if (vm_open_host_files(&files, &s->host_files, err) < 0)
 		return -1;
 	if (tty && s->c->console_socket != NULL) {
 		const struct oci_process *p = s->c->config->process;
@@ -821,7 +801,7 @@ int supervisor_run(const struct supervisor_config *c)
 		.netns_fd = -1,
 		.home_netns_fd = -1,
 		.fuse_fd = -1,
-		.kvm_fd = -1,
+		.host_files = {.kvm = -1},
 		.null_fd = -1,
 		.console = {-1, -1, ""},
 	};

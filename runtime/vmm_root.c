@@ -11,18 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/beneath.h"
 #include "common/fs.h"
 
 #define MAX_KEEP 8
-
-/* Whether `path` is `dir` or lies beneath it (both absolute, clean). */
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	while (n > 0 && dir[n - 1] == '/')
-		n--;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
 
 static bool kept_by_another(const char *const *keep, size_t n, size_t i)
 {

@@ -62,7 +62,7 @@ static void pulse_irq(void *opaque, unsigned line)
 	ioctl(vm->vm_fd, KVM_IRQ_LINE, &level);
 }
 
-static int open_kvm(struct vm *vm, const struct vm_config *c, struct error **err)
+static int open_kvm(struct vm *vm, const struct vm_host_files *f, struct error **err)
 {
 	static const struct {
 		int cap;
@@ -77,10 +77,9 @@ static int open_kvm(struct vm *vm, const struct vm_config *c, struct error **err
 		{KVM_CAP_IRQFD, "IRQFD"},
 		{KVM_CAP_IOEVENTFD, "IOEVENTFD"},
 	};
-	const char *device = c->kvm_device != NULL ? c->kvm_device : "/dev/kvm";
-	vm->kvm_fd = open(device, O_RDWR | O_CLOEXEC);
+	vm->kvm_fd = fcntl(f->kvm, F_DUPFD_CLOEXEC, 0);
 	if (vm->kvm_fd < 0)
-		return error_set(err, errno, "open %s", device);
+		return error_set(err, errno, "/dev/kvm: dup");
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
 		return error_set_kind(err, ENOTSUP, "/dev/kvm: unsupported KVM API version");
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
@@ -283,30 +282,36 @@ static int setup_devices(struct vm *vm, const struct vm_config *c, struct error 
 	return add_shares(vm, c, err);
 }
 
-int vm_read_guest(const struct vm_config *c, struct vm_guest_files *f, struct error **err)
+int vm_open_host_files(const struct vm_config *c, struct vm_host_files *f, struct error **err)
 {
-	*f = (struct vm_guest_files){0};
+	*f = (struct vm_host_files){.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)};
+	if (f->kvm < 0)
+		return error_set(err, errno, "open /dev/kvm");
 	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &f->kernel,
-			    &f->kernel_size, err) < 0)
+			    &f->kernel_size, err) < 0) {
+		vm_host_files_release(f);
 		return error_wrap(err, "kernel");
+	}
 	if (c->initrd != NULL && fs_read_file_at(AT_FDCWD, c->initrd, c->initrd, INITRD_MAX_SIZE,
 						 &f->initrd, &f->initrd_size, err) < 0) {
-		vm_guest_files_release(f);
+		vm_host_files_release(f);
 		return error_wrap(err, "initrd");
 	}
 	return 0;
 }
 
-void vm_guest_files_release(struct vm_guest_files *f)
+void vm_host_files_release(struct vm_host_files *f)
 {
 	free(f->kernel);
 	free(f->initrd);
-	*f = (struct vm_guest_files){0};
+	if (f->kvm >= 0)
+		close(f->kvm);
+	*f = (struct vm_host_files){.kvm = -1};
 }
 
-static int load_guest_files(struct vm *vm, const struct vm_config *c,
-			    const struct vm_guest_files *f, struct bzimage *image,
-			    struct elf_kernel *elf, struct boot_result *boot, struct error **err)
+static int load_guest(struct vm *vm, const struct vm_config *c, const struct vm_host_files *f,
+		      struct bzimage *image, struct elf_kernel *elf, struct boot_result *boot,
+		      struct error **err)
 {
 	const uint8_t *bytes = (const uint8_t *)f->kernel;
 	size_t kernel_size = f->kernel_size;
@@ -337,23 +342,6 @@ static int load_guest_files(struct vm *vm, const struct vm_config *c,
 	return boot_load(&vm->mem, &setup, boot, err);
 }
 
-static int load_guest(struct vm *vm, const struct vm_config *c, struct boot_result *boot,
-		      struct error **err)
-{
-	struct vm_guest_files own = {0};
-	const struct vm_guest_files *f = c->files;
-	struct bzimage image;
-	struct elf_kernel elf;
-
-	if (f == NULL && vm_read_guest(c, &own, err) < 0)
-		return -1;
-	if (f == NULL)
-		f = &own;
-	int ret = load_guest_files(vm, c, f, &image, &elf, boot, err);
-	vm_guest_files_release(&own);
-	return ret;
-}
-
 static int create_vcpus(struct vm *vm, unsigned count, const struct boot_result *boot,
 			struct error **err)
 {
@@ -374,6 +362,10 @@ static int create_vcpus(struct vm *vm, unsigned count, const struct boot_result 
 int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 {
 	struct boot_result boot;
+	struct bzimage image;
+	struct elf_kernel elf;
+	struct vm_host_files own = {.kvm = -1};
+	const struct vm_host_files *f = c->files;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->mem.memfd = -1;
@@ -389,15 +381,22 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 		error_set_kind(err, EINVAL, "vcpus: %u is outside 1 to %d", c->vcpus, VM_MAX_VCPUS);
 		goto fail;
 	}
-	if (open_kvm(vm, c, err) < 0 || setup_irqchip(vm, err) < 0 ||
-	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c, err) < 0 ||
-	    load_guest(vm, c, &boot, err) < 0 || create_vcpus(vm, c->vcpus, &boot, err) < 0)
+	if (f == NULL && vm_open_host_files(c, &own, err) < 0)
 		goto fail;
+	if (f == NULL)
+		f = &own;
+	if (open_kvm(vm, f, err) < 0 || setup_irqchip(vm, err) < 0 ||
+	    setup_memory(vm, c->memory, err) < 0 || setup_devices(vm, c, err) < 0 ||
+	    load_guest(vm, c, f, &image, &elf, &boot, err) < 0 ||
+	    create_vcpus(vm, c->vcpus, &boot, err) < 0)
+		goto fail;
+	vm_host_files_release(&own);
 	log_debug("vm: %llu MiB, %u vcpus, kernel entry 0x%llx, initrd at 0x%llx",
 		  (unsigned long long)(c->memory >> 20), c->vcpus, (unsigned long long)boot.entry,
 		  (unsigned long long)boot.initrd_addr);
 	return 0;
 fail:
+	vm_host_files_release(&own);
 	vm_destroy(vm);
 	return -1;
 }
@@ -429,7 +428,7 @@ enum vm_exit vm_run(struct vm *vm, struct error **err)
 	return (enum vm_exit)atomic_load(&vm->exit);
 }
 
-void vm_forget_paths(struct vm *vm)
+void vm_leave_socket_file(struct vm *vm)
 {
 	if (vm->has_vsock)
 		vm->vsock.keep_socket = true;

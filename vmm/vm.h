@@ -34,20 +34,21 @@ enum vm_exit {
 	VM_EXIT_ERROR,	  /* the VMM failed */
 };
 
-/* The kernel's and initrd's bytes, read before vm_create (vm_read_guest):
- * a caller whose paths will be gone by then (runtime/vmm_root.h). */
-struct vm_guest_files {
+/* What vm_create reaches by host paths, taken before it
+ * (vm_open_host_files) by a caller whose paths will be gone by then
+ * (runtime/vmm_root.h): the kernel's and initrd's bytes, /dev/kvm. */
+struct vm_host_files {
 	char *kernel, *initrd;
 	size_t kernel_size, initrd_size;
+	int kvm; /* -1: none */
 };
 
 struct vm_config {
 	uint64_t memory; /* bytes */
 	unsigned vcpus;
-	const char *kernel;		    /* bzImage path */
-	const char *initrd;		    /* NULL for none */
-	const struct vm_guest_files *files; /* read already; NULL: read from the paths */
-	const char *kvm_device;		    /* NULL: /dev/kvm */
+	const char *kernel;		   /* bzImage path */
+	const char *initrd;		   /* NULL for none */
+	const struct vm_host_files *files; /* taken already; NULL: open the paths */
 	const char *cmdline;
 	int serial_fd;		/* where the guest's ttyS0 output goes; -1 drops it */
 	const char *vsock_path; /* the vsock device's host socket; NULL for none */
@@ -102,9 +103,11 @@ struct vm {
  * VM is released. */
 int vm_create(struct vm *vm, const struct vm_config *config, struct error **err);
 
-/* Reads config's kernel and initrd into `files`; 0, or -1 and why. */
-int vm_read_guest(const struct vm_config *config, struct vm_guest_files *files, struct error **err);
-void vm_guest_files_release(struct vm_guest_files *files);
+/* Reads config's kernel and initrd into `files` and opens /dev/kvm (vm_create
+ * uses a copy of that fd); 0, or -1 and why with nothing held. */
+int vm_open_host_files(const struct vm_config *config, struct vm_host_files *files,
+		       struct error **err);
+void vm_host_files_release(struct vm_host_files *files);
 
 /* Starts the vCPUs and waits until the guest ends; returns why. */
 enum vm_exit vm_run(struct vm *vm, struct error **err);
@@ -113,9 +116,9 @@ enum vm_exit vm_run(struct vm *vm, struct error **err);
 void vm_request_stop(struct vm *vm, enum vm_exit why, const char *detail);
 
 void vm_destroy(struct vm *vm);
-/* vm_destroy leaves the host paths it made (vsock's socket) alone: the
- * caller's thread no longer sees them (lockdown.h). */
-void vm_forget_paths(struct vm *vm);
+/* vm_destroy leaves the vsock device's socket file in place: the caller's
+ * thread no longer sees it (lockdown.h), and `delete` removes it. */
+void vm_leave_socket_file(struct vm *vm);
 
 const char *vm_exit_name(enum vm_exit why);
 

@@ -23,7 +23,8 @@ static void top(const uint8_t *data, size_t size)
 	if (copy == NULL)
 		return;
 	memcpy(copy, data, size);
-	procview_parse(&s, copy, size, 1700000000); /* takes copy, either way */
+	const struct timespec now = {1700000000, 0};
+	procview_parse(&s, copy, size, &now); /* takes copy, either way */
 	procview_snapshot_release(&s);
 }
 

@@ -1,7 +1,7 @@
 /* beneath_open: a path resolved as if its directory were `/`, through
  * openat2 where the kernel has it and through the walk that stands in for
  * it (valgrind, old kernels); both must land on the same files and fail
- * the same way. */
+ * the same way.  And path_within/path_beneath on path strings. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -102,11 +102,28 @@ static void test_walk(void **state)
 	cases(beneath_open_walk);
 }
 
+static void test_path_strings(void **state)
+{
+	assert_true(path_within("/a/b", "/a/b"));
+	assert_true(path_within("/a/b", "/a/b/"));
+	assert_true(path_within("/a/b/c", "/a/b"));
+	assert_true(path_within("/a", "/"));
+	assert_false(path_within("/a/bc", "/a/b"));
+	assert_false(path_within("/a", "/a/b"));
+	assert_false(path_beneath("/a/b", "/a/b"));
+	assert_false(path_beneath("/a/b", "/a/b/"));
+	assert_true(path_beneath("/a/b/c", "/a/b"));
+	assert_true(path_beneath("/a/b/c", "/a/b//"));
+	assert_false(path_beneath("/a/bc", "/a/b"));
+	assert_true(path_beneath("/x", "/"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_openat2_or_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+		cmocka_unit_test(test_path_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

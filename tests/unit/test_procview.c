@@ -42,6 +42,9 @@ static const struct fake_proc two[] = {
 #define GUEST_STAT    "cpu  1 2 3 4\nbtime 17\nprocesses 9\n"
 #define GUEST_UP_SECS 42
 
+/* The host's time when the answer came: the guest booted at 1700000000. */
+static const struct timespec at_1700000042 = {1700000000 + GUEST_UP_SECS, 0};
+
 /* A TOP answer as the agent writes it. */
 static char *build_top(const struct fake_proc *procs, size_t n, size_t *len, size_t cmd_len0)
 {
@@ -83,7 +86,7 @@ static void parse_indexes_each_process(void **state)
 	size_t len;
 	struct procview_snapshot s;
 	char *data = build_two(&len);
-	assert_int_equal(procview_parse(&s, data, len, 1700000000), 0);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), 0);
 	assert_int_equal(s.count, 2);
 	assert_int_equal(s.procs[1].pid, 7);
 	assert_int_equal(s.procs[0].len[AGENT_TOP_CMDLINE], 14);
@@ -101,25 +104,25 @@ static void parse_refuses_lengths_past_the_answer(void **state)
 	struct procview_snapshot s;
 	for (size_t cut = 1; cut < 40; cut += 7) {
 		char *data = build_two(&len);
-		assert_int_equal(procview_parse(&s, data, len - cut, 0), -1);
+		assert_int_equal(procview_parse(&s, data, len - cut, &at_1700000042), -1);
 		procview_snapshot_release(&s);
 	}
 	/* A file longer than the agent may send. */
 	char *data = build_top(two, 2, &len, AGENT_TOP_FILE_MAX + 1);
-	assert_int_equal(procview_parse(&s, data, len, 0), -1);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), -1);
 	procview_snapshot_release(&s);
 	/* More processes than the answer holds. */
 	data = build_two(&len);
 	((struct agent_top *)data)->count = 3;
-	assert_int_equal(procview_parse(&s, data, len, 0), -1);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), -1);
 	procview_snapshot_release(&s);
 	data = build_two(&len);
 	((struct agent_top *)data)->count = AGENT_TOP_MAX_PROCS + 1;
-	assert_int_equal(procview_parse(&s, data, len, 0), -1);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), -1);
 	procview_snapshot_release(&s);
 	data = build_two(&len);
 	((struct agent_top *)data)->stat_len = (uint32_t)len;
-	assert_int_equal(procview_parse(&s, data, len, 0), -1);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), -1);
 	procview_snapshot_release(&s);
 }
 
@@ -135,7 +138,7 @@ static void parse_leaves_out_bad_processes(void **state)
 	size_t len;
 	struct procview_snapshot s;
 	char *data = build_top(bad, 6, &len, 4);
-	assert_int_equal(procview_parse(&s, data, len, 0), 0);
+	assert_int_equal(procview_parse(&s, data, len, &at_1700000042), 0);
 	assert_int_equal(s.count, 1);
 	assert_int_equal(s.procs[0].pid, 5);
 	assert_memory_equal(s.procs[0].file[AGENT_TOP_STAT], "good", 4);
