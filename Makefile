@@ -27,7 +27,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o) \
 	   $(BUILD)/tests/tools/vmm_boot.o
 
-.PHONY: all check deps guest-kernel demo format format-check clean install unit-tests FORCE
+.PHONY: all bench check deps guest-kernel demo format format-check clean install unit-tests FORCE
 all: $(BUILD)/vrun
 
 # The commit is baked into `vrun --version`; the header changes only when
@@ -95,6 +95,10 @@ $(BUILD)/tests/fdtool: tests/tools/fdtool.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -static -o $@ $<
 
+$(BUILD)/tests/fsbench: tests/tools/fsbench.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -static -o $@ $<
+
 # Static: it runs in the test containers' busybox rootfs.
 $(BUILD)/tests/guest_attack: tests/tools/guest_attack.c
 	@mkdir -p $(@D)
@@ -123,6 +127,11 @@ demo: deps all guest-kernel
 	@tests/lib/make-bundle $(BUILD)/demo/bundle sh -c '$(DEMO_CMD)'
 	@echo "make demo: vrun run --bundle $(BUILD)/demo/bundle demo"
 	@tests/vmhost/run $(BUILD)/vrun run --bundle $(CURDIR)/$(BUILD)/demo/bundle demo
+
+# Every benchmark, one table (tests/bench/all), through the emulated test
+# host where this machine has no VT-x/AMD-V.
+bench: deps all guest-kernel $(BUILD)/tests/fsbench $(BUILD)/tests/tcprr
+	@VMHOST_TIMEOUT=$${VMHOST_TIMEOUT:-3600} tests/vmhost/run tests/bench/all
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
        $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer $(BUILD)/tests/fdtool \

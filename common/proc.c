@@ -1,5 +1,6 @@
 /* /proc readers and pidfd waits. */
 #include "common/proc.h"
+#include "common/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,13 +49,6 @@ bool proc_is_same(pid_t pid, uint64_t start_time)
 	return pid > 0 && proc_start_time(pid, &now) && now == start_time;
 }
 
-static long elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 int proc_wait_gone(pid_t pid, uint64_t start_time, int timeout_ms)
 {
 	struct timespec start;
@@ -76,7 +70,7 @@ int proc_wait_gone(pid_t pid, uint64_t start_time, int timeout_ms)
 		return ready > 0 ? 0 : -1;
 	}
 	while (proc_is_same(pid, start_time)) {
-		if (elapsed_ms(&start) >= timeout_ms)
+		if (timefmt_ms_since(&start) >= timeout_ms)
 			return -1;
 		usleep(10000);
 	}

@@ -22,3 +22,10 @@ void timefmt_now(bool nanos, char buf[TIMEFMT_SIZE])
 	clock_gettime(CLOCK_REALTIME, &ts);
 	timefmt_rfc3339(&ts, nanos, buf);
 }
+
+long timefmt_ms_since(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}

@@ -12,4 +12,7 @@
 void timefmt_rfc3339(const struct timespec *ts, bool nanos, char buf[TIMEFMT_SIZE]);
 void timefmt_now(bool nanos, char buf[TIMEFMT_SIZE]);
 
+/* Milliseconds of CLOCK_MONOTONIC since `since` (taken from that clock). */
+long timefmt_ms_since(const struct timespec *since);
+
 #endif

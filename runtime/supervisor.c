@@ -27,6 +27,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "common/xalloc.h"
 #include "netns/net.h"
 #include "vmm/lockdown.h"
@@ -71,7 +72,8 @@ struct supervisor {
 					    redirected from it */
 	struct net_config net;		 /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
-	bool late_nic; /* taps[0] is LATE_NIC_TAP */
+	bool late_nic;		 /* taps[0] is LATE_NIC_TAP */
+	struct timespec started; /* CLOCK_MONOTONIC: the --debug timings */
 };
 
 /* Signals that go to the container process; SIGKILL and SIGSTOP cannot be
@@ -493,7 +495,9 @@ static int accept_agent(struct supervisor *s, struct error **err)
 	cleanup_free char *hello = NULL;
 	if (agent_read_frame(s->agent_fd, &type, &hello, 4096) < 0 || type != AGENT_HELLO)
 		return error_set_kind(err, EPROTO, "the agent did not say hello");
-	log_debug("%s", hello);
+	log_debug("boot: the agent ready %ld ms after the VMM started (its hello: %s, of guest "
+		  "uptime)",
+		  timefmt_ms_since(&s->started), hello);
 	return 0;
 }
 
@@ -808,6 +812,7 @@ int supervisor_run(const struct supervisor_config *c)
 	struct error *err = NULL;
 	sigset_t forwarded;
 
+	clock_gettime(CLOCK_MONOTONIC, &s.started);
 	if (c->vmm_user)
 		lockdown_set_user(c->vmm_uid, c->vmm_gid);
 	if (lockdown_arm(getenv("VRUN_VMM_LOCKDOWN"), &err) < 0 || lockdown_limits(&err) < 0) {
@@ -839,6 +844,8 @@ int supervisor_run(const struct supervisor_config *c)
 		shut_down(&s);
 		return 1;
 	}
+	log_debug("create: the process prepared %ld ms after the VMM started",
+		  timefmt_ms_since(&s.started));
 	report_parent(&s, 0, NULL);
 	show_processes(&s);
 	if (lock_down(&s) < 0) {
@@ -846,6 +853,8 @@ int supervisor_run(const struct supervisor_config *c)
 		return STATUS_VM_FAILURE;
 	}
 	int status = supervise(&s);
+	struct timespec exited;
+	clock_gettime(CLOCK_MONOTONIC, &exited);
 	if (status >= 0)
 		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);
 	else {
@@ -859,5 +868,8 @@ int supervisor_run(const struct supervisor_config *c)
 			    c->id, c->state_dir, VMM_LOG, tail);
 	}
 	shut_down(&s);
+	if (status >= 0)
+		log_debug("exit: the VMM done %ld ms after the agent reported the process's exit",
+			  timefmt_ms_since(&exited));
 	return status >= 0 ? status : STATUS_VM_FAILURE;
 }

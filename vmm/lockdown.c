@@ -17,6 +17,7 @@
 #include <seccomp.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -179,6 +180,22 @@ int lockdown_limits(struct error **err)
 		return error_set(err, errno, "no core file (RLIMIT_CORE)");
 	if (getrlimit(RLIMIT_NOFILE, &files) < 0)
 		return error_set(err, errno, "RLIMIT_NOFILE");
+	rlim_t want = LOCKDOWN_MAX_FILES;
+	char nr_open[32] = "";
+	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, nr_open, sizeof(nr_open) - 1);
+		nr_open[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	rlim_t kernel_max = (rlim_t)strtoull(nr_open, NULL, 10);
+	if (kernel_max > 0 && kernel_max < want)
+		want = kernel_max;
+	if (files.rlim_max < want) {
+		struct rlimit raised = {want, want};
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return 0;
+	}
 	files.rlim_cur = files.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &files) < 0)
 		return error_set(err, errno, "open files up to %llu (RLIMIT_NOFILE)",

@@ -52,8 +52,12 @@ int lockdown_user(uid_t *uid, gid_t *gid);
 int lockdown_thread(enum lockdown_role role, struct error **err);
 
 /* The VMM process's limits, before its threads start: no core file (it
- * would hold the guest's memory) and as many open files as the hard limit
- * allows (virtio-fs holds a descriptor per node the guest knows). */
+ * would hold the guest's memory), and many open files: virtio-fs holds a
+ * descriptor per node the guest knows, and a guest that lists a directory
+ * of 10,000 files knows them all.  Up to LOCKDOWN_MAX_FILES (or the
+ * kernel's fs.nr_open, if lower) where the VMM may raise its hard limit
+ * (CAP_SYS_RESOURCE), else up to the hard limit. */
+#define LOCKDOWN_MAX_FILES (1 << 20)
 int lockdown_limits(struct error **err);
 
 /* The first thread's failure, or NULL. */

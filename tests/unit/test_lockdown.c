@@ -335,10 +335,57 @@ static void log_mode_lets_calls_through(void **state)
 	assert_int_equal(rmdir(path), 0);
 }
 
+/* In a child: RLIMIT_NOFILE 1024/4096 before lockdown_limits; with or
+ * without CAP_SYS_RESOURCE (may raise the hard limit; some sandboxes
+ * never give it, this machine's among them). */
+static int limits_child(bool keep_resource)
+{
+	struct rlimit files = {1024, 4096}, core = {1, 1};
+	struct error *err = NULL;
+	if (setrlimit(RLIMIT_NOFILE, &files) < 0 || setrlimit(RLIMIT_CORE, &core) < 0)
+		return 2;
+	cap_t caps = cap_get_proc();
+	const cap_value_t resource = CAP_SYS_RESOURCE;
+	cap_flag_value_t have = CAP_CLEAR;
+	if (caps == NULL || cap_get_flag(caps, resource, CAP_EFFECTIVE, &have) < 0)
+		return 3;
+	if (!keep_resource && (cap_set_flag(caps, CAP_EFFECTIVE, 1, &resource, CAP_CLEAR) < 0 ||
+			       cap_set_proc(caps) < 0))
+		return 3;
+	cap_free(caps);
+	bool may_raise = keep_resource && have == CAP_SET;
+	if (lockdown_limits(&err) < 0)
+		return 4;
+	long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f == NULL || fscanf(f, "%ld", &nr_open) != 1)
+		return 5;
+	fclose(f);
+	rlim_t want =
+		may_raise ? (rlim_t)(nr_open < LOCKDOWN_MAX_FILES ? nr_open : LOCKDOWN_MAX_FILES)
+			  : 4096;
+	if (getrlimit(RLIMIT_NOFILE, &files) < 0 || files.rlim_cur != want ||
+	    files.rlim_max != want)
+		return 6;
+	if (getrlimit(RLIMIT_CORE, &core) < 0 || core.rlim_cur != 0 || core.rlim_max != 0)
+		return 7;
+	return 0;
+}
+
+/* In exec'd children: valgrind keeps fds of its own and reports the
+ * limits less those. */
+static void limits(void **state)
+{
+	expect_exit("limits-drop", 0);
+	expect_exit("limits-keep", 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "--child") == 0) {
 		snprintf(scratch, sizeof(scratch), "%s", argv[3]);
+		if (strncmp(argv[2], "limits-", 7) == 0)
+			return limits_child(strcmp(argv[2], "limits-keep") == 0);
 		return child_main(argv[2]);
 	}
 	if (realpath(argv[0], self_path) == NULL || mkdtemp(scratch) == NULL)
@@ -350,6 +397,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(other_calls_kill),
 		cmocka_unit_test(log_mode_lets_calls_through),
 		cmocka_unit_test(user_taken_per_thread),
+		cmocka_unit_test(limits),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(scratch);
