@@ -210,9 +210,15 @@ int main(void)
 		int listen_fd = agent_listen();
 		int host = listen_fd >= 0 ? connect_host() : -1;
 		if (host >= 0) {
-			char hello[64];
-			int n = snprintf(hello, sizeof(hello), "vrun-agent %ld ms",
-					 up.tv_sec * 1000 + up.tv_nsec / 1000000);
+			/* Both of the guest's uptimes: where the kernel's boot
+			 * ended and where this agent's own start did (--debug). */
+			struct timespec now;
+			clock_gettime(CLOCK_BOOTTIME, &now);
+			char hello[96];
+			int n = snprintf(hello, sizeof(hello),
+					 "vrun-agent: init at %ld ms, ready at %ld ms",
+					 up.tv_sec * 1000 + up.tv_nsec / 1000000,
+					 now.tv_sec * 1000 + now.tv_nsec / 1000000);
 			agent_write_frame(host, AGENT_HELLO, hello, (size_t)n);
 			agent_serve(listen_fd, host);
 		}

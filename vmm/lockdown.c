@@ -6,6 +6,7 @@
  * kills the VMM.  Opening a file's contents outside virtio-fs fails. */
 #include "vmm/lockdown.h"
 
+#include "common/fs.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -181,16 +182,17 @@ int lockdown_limits(struct error **err)
 	if (getrlimit(RLIMIT_NOFILE, &files) < 0)
 		return error_set(err, errno, "RLIMIT_NOFILE");
 	rlim_t want = LOCKDOWN_MAX_FILES;
-	char nr_open[32] = "";
-	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, nr_open, sizeof(nr_open) - 1);
-		nr_open[n > 0 ? n : 0] = '\0';
-		close(fd);
+	/* The kernel's own ceiling; unreadable (no /proc) leaves ours. */
+	char *nr_open = NULL;
+	struct error *ignored = NULL;
+	if (fs_read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", "fs.nr_open", 64, &nr_open, NULL,
+			    &ignored) == 0) {
+		rlim_t kernel_max = (rlim_t)strtoull(nr_open, NULL, 10);
+		if (kernel_max > 0 && kernel_max < want)
+			want = kernel_max;
 	}
-	rlim_t kernel_max = (rlim_t)strtoull(nr_open, NULL, 10);
-	if (kernel_max > 0 && kernel_max < want)
-		want = kernel_max;
+	free(nr_open);
+	error_release(&ignored);
 	if (files.rlim_max < want) {
 		struct rlimit raised = {want, want};
 		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)

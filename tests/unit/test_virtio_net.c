@@ -2,8 +2,8 @@
  * simulated guest memory) and a real tap, in a network namespace of the
  * test's own: frames from the host's stack reach the guest's receive
  * buffers (one buffer, or merged over several with num_buffers), frames
- * the guest transmits reach a host socket, and broken chains are dropped
- * without harm. */
+ * the guest transmits reach a host socket, broken chains are dropped
+ * without harm, and so are frames that come before the guest's driver. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -12,6 +12,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -61,6 +62,13 @@ static void post_rx(struct fixture *f, unsigned n, uint32_t size)
 	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
+/* The driver takes every feature the device offers. */
+static void start_driver(struct fixture *f)
+{
+	sim_wr(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	sim_start(&f->drv, sim_rd(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES), 2);
+}
+
 static int open_tap(struct fixture *f)
 {
 	/* No IPv6 here: its router solicitations would come first. */
@@ -84,7 +92,7 @@ static int open_tap(struct fixture *f)
 	return fd;
 }
 
-static int setup(void **state)
+static int setup_device(void **state, bool driver_up)
 {
 	static bool unshared;
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -112,11 +120,21 @@ static int setup(void **state)
 		f->t.notify[q].fd = -1;
 	assert_int_equal(net_device_attach(&f->dev, &f->t, &f->loop, &err), 0);
 	f->drv.d = virtio_mmio_bus_device(&f->t);
-	/* The driver takes every feature the device offers. */
-	sim_wr(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	sim_start(&f->drv, sim_rd(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES), 2);
+	if (driver_up)
+		start_driver(f);
 	assert_int_equal(loop_start(&f->loop, &err), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_device(state, true);
+}
+
+/* The guest's driver not loaded yet, as through the guest's boot. */
+static int setup_no_driver(void **state)
+{
+	return setup_device(state, false);
 }
 
 static int teardown(void **state)
@@ -243,6 +261,36 @@ static void test_receive_waits_for_buffers(void **state)
 	assert_true(wait_used(f, 0, 2));
 }
 
+/* Frames that come before the guest's driver is up are dropped (a NIC
+ * with no driver drops them), not left in the tap, where they kept the
+ * loop thread spinning through the guest's boot; once the driver is up,
+ * frames come in. */
+static void test_receive_before_the_driver(void **state)
+{
+	struct fixture *f = *state;
+	if (!ready)
+		skip();
+	clockid_t loop_clock;
+	assert_int_equal(pthread_getcpuclockid(f->loop.thread, &loop_clock), 0);
+	struct timespec before, after;
+	clock_gettime(loop_clock, &before);
+	host_send(100, 'e');
+	struct timespec ts = {0, 300 * 1000000};
+	nanosleep(&ts, NULL);
+	clock_gettime(loop_clock, &after);
+	long busy_ms =
+		(after.tv_sec - before.tv_sec) * 1000 + (after.tv_nsec - before.tv_nsec) / 1000000;
+	assert_in_range(busy_ms, 0, 50);
+	assert_int_equal(f->dev.rx_dropped, 1);
+	start_driver(f);
+	post_rx(f, 2, 4096);
+	host_send(20, 'n');
+	assert_true(wait_used(f, 0, 1));
+	struct vring_used_elem e = sim_used_elem(&f->drv, 0, 0);
+	assert_int_equal(e.len, HDR + 14 + 20 + 8 + 20);
+	assert_int_equal(f->drv.ram[0x100000 + e.id * 0x10000ull + e.len - 1], 'n');
+}
+
 static uint16_t ip_checksum(const uint8_t *p, size_t len)
 {
 	uint32_t sum = 0;
@@ -316,6 +364,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_receive_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_waits_for_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receive_before_the_driver, setup_no_driver,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

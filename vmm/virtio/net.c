@@ -128,6 +128,21 @@ static bool place_frame(struct net_device *dev, struct virtq *q, bool *pushed, b
 	return true;
 }
 
+/* With no receive queue (the guest's driver is not up yet, or reset it),
+ * what the tap has is dropped, as a NIC with no driver drops it: left
+ * there, it would wake the loop again at once, and the loop would spin
+ * on it through the guest's boot (the host's IPv6 neighbour discovery
+ * arrives as soon as the tap is up). */
+static void drop_unreceivable(struct net_device *dev)
+{
+	ssize_t n;
+	dev->frame_len = 0;
+	while ((n = read(dev->tap, dev->frame, NET_FRAME_MAX + HDR_LEN)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			dev->rx_dropped++;
+}
+
 /* Frames from the tap while the guest has room for them. */
 static void receive(struct net_device *dev)
 {
@@ -137,6 +152,8 @@ static void receive(struct net_device *dev)
 	pthread_mutex_lock(&t->lock);
 	if (!dev->offloads_set && (t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		set_offloads(dev);
+	if (!q->ready)
+		drop_unreceivable(dev);
 	while (q->ready) {
 		if (dev->frame_len == 0) {
 			ssize_t n = read(dev->tap, dev->frame, NET_FRAME_MAX + HDR_LEN);
