@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 #define MODULE_MAX_SIZE (64u << 20)
@@ -233,26 +234,18 @@ int initramfs_write(const struct initramfs_spec *s, const char *path, struct err
 	return ret;
 }
 
-/* FNV-1a: a cache key, not a security boundary. */
-static uint64_t hash(uint64_t h, const void *data, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ ((const uint8_t *)data)[i]) * 0x100000001b3ull;
-	return h;
-}
-
 int initramfs_get(const char *cache_dir, const struct initramfs_spec *s, char **path,
 		  struct error **err)
 {
-	uint64_t h = hash(0xcbf29ce484222325ull, s->agent, s->agent_size);
+	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, s->agent, s->agent_size);
 	for (size_t i = 0; i < s->nr_modules; i++)
-		h = hash(h, s->modules[i], strlen(s->modules[i]) + 1);
+		h = hash_fnv1a(h, s->modules[i], strlen(s->modules[i]) + 1);
 	/* Each later module marked as one: moving a module between the
 	 * lists changes the key. */
 	for (size_t i = 0; i < s->nr_later; i++)
-		h = hash(hash(h, "+", 1), s->later[i], strlen(s->later[i]) + 1);
+		h = hash_fnv1a(hash_fnv1a(h, "+", 1), s->later[i], strlen(s->later[i]) + 1);
 	if (s->modules_dir != NULL)
-		h = hash(h, s->modules_dir, strlen(s->modules_dir));
+		h = hash_fnv1a(h, s->modules_dir, strlen(s->modules_dir));
 	if (fs_mkdir_all(cache_dir, 0700, err) < 0)
 		return error_wrap(err, "initramfs cache");
 	if (asprintf(path, "%s/initramfs-%s-%016llx.cpio", cache_dir, s->kernel_version,

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "rootfs/initramfs.h"
+#include "rootfs/vmlinux.h"
 
 static const char *const container_modules[] = {"virtio_mmio", "virtiofs",
 						"vmw_vsock_virtio_transport"};
@@ -34,6 +36,13 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 		guest_image_release(g);
 		return -1;
 	}
+	/* Not fatal: the bzImage boots too, only slower. */
+	struct error *unpack_err = NULL;
+	if (vmlinux_get(cache, g->kernel.path, g->kernel.version, &g->unpacked, &unpack_err) < 0) {
+		log_debug("kernel: booting the bzImage itself: %s", unpack_err->msg);
+		error_release(&unpack_err);
+	}
+	g->boot = g->unpacked != NULL ? g->unpacked : g->kernel.path;
 	return 0;
 }
 
@@ -41,5 +50,7 @@ void guest_image_release(struct guest_image *g)
 {
 	guest_kernel_release(&g->kernel);
 	free(g->initramfs);
-	g->initramfs = NULL;
+	free(g->unpacked);
+	g->initramfs = g->unpacked = NULL;
+	g->boot = NULL;
 }

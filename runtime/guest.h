@@ -1,6 +1,6 @@
-/* The guest a container boots: kernel (rootfs/kernel.h) and the cached
- * initramfs with the agent and the modules containers need (virtio-mmio,
- * virtio-fs, vsock). */
+/* The guest a container boots: kernel (rootfs/kernel.h), unpacked once
+ * into the cache, and the cached initramfs with the agent and the modules
+ * containers need (virtio-mmio, virtio-fs, vsock). */
 #ifndef VRUN_RUNTIME_GUEST_H
 #define VRUN_RUNTIME_GUEST_H
 
@@ -10,6 +10,11 @@
 struct guest_image {
 	struct guest_kernel kernel;
 	char *initramfs;
+	/* What the VM boots: the ELF kernel unpacked from kernel.path into
+	 * the cache (rootfs/vmlinux.h), or kernel.path itself when it could
+	 * not be unpacked.  Points to one or the other. */
+	const char *boot;
+	char *unpacked;
 };
 
 /* `kernel` may be NULL (the default search); the initramfs is cached under

@@ -440,7 +440,7 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		.memory = shape->memory,
 		.vcpus = shape->vcpus,
 		.files = &s->host_files,
-		.kernel = s->c->guest->kernel.path,
+		.kernel = s->c->guest->boot,
 		.initrd = s->c->guest->initramfs,
 		.cmdline = cmdline,
 		.serial_fd = s->serial_fd,
@@ -472,6 +472,8 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	if (ret != 0)
 		return error_set(err, ret, "start the VM");
 	s->vm_started = true;
+	log_debug("boot: the VM running %ld ms after the VMM started",
+		  timefmt_ms_since(&s->started));
 	return 0;
 }
 
@@ -495,7 +497,7 @@ static int accept_agent(struct supervisor *s, struct error **err)
 	cleanup_free char *hello = NULL;
 	if (agent_read_frame(s->agent_fd, &type, &hello, 4096) < 0 || type != AGENT_HELLO)
 		return error_set_kind(err, EPROTO, "the agent did not say hello");
-	log_debug("boot: the agent ready %ld ms after the VMM started (its hello: %s, of guest "
+	log_debug("boot: the agent ready %ld ms after the VMM started (its hello: %s of guest "
 		  "uptime)",
 		  timefmt_ms_since(&s->started), hello);
 	return 0;
@@ -727,8 +729,7 @@ static int place_in_cgroup(const struct supervisor_config *c, struct error **err
  * is there, as before), /dev/null, /dev/fuse for procview. */
 static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
 {
-	struct vm_config files = {.kernel = s->c->guest->kernel.path,
-				  .initrd = s->c->guest->initramfs};
+	struct vm_config files = {.kernel = s->c->guest->boot, .initrd = s->c->guest->initramfs};
 	if (vm_open_host_files(&files, &s->host_files, err) < 0)
 		return -1;
 	if (tty && s->c->console_socket != NULL) {

@@ -1,23 +1,28 @@
-/* Guest RAM: one memfd mapped with MAP_NORESERVE (untouched pages cost
- * nothing), seen by the guest as [0, 3 GiB) plus, for larger VMs, the rest
- * at 4 GiB.  guest_memory_ptr() is the only way to reach guest memory from
- * the host, and it checks every range. */
+/* Guest RAM: one private anonymous mapping with MAP_NORESERVE (untouched
+ * pages cost nothing; huge pages where the host allows), named
+ * GUEST_MEMORY_NAME in /proc/PID/smaps, seen by the guest as [0, 3 GiB) plus, for larger VMs, the
+ * rest at 4 GiB.  guest_memory_ptr() is the only way to reach guest memory from the host, and it
+ * checks every range. */
 #ifndef VRUN_VMM_MEMORY_H
 #define VRUN_VMM_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/error.h"
+
+/* smaps: "[anon:vrun-guest-ram]" */
+#define GUEST_MEMORY_NAME "vrun-guest-ram"
 
 struct guest_memory {
 	uint8_t *host;	   /* all RAM, contiguous on the host side */
 	uint64_t size;	   /* bytes of RAM */
 	uint64_t low_size; /* RAM at [0, low_size); the rest at LAYOUT_HIGH_RAM */
-	int memfd;	   /* -1 for wrapped buffers */
+	bool owned;	   /* false for wrapped buffers */
 };
 
 int guest_memory_create(struct guest_memory *mem, uint64_t size, struct error **err);
-/* Wraps an existing buffer (tests): no memfd, not unmapped by destroy. */
+/* Wraps an existing buffer (tests): not unmapped by destroy. */
 void guest_memory_wrap(struct guest_memory *mem, void *buf, uint64_t size);
 void guest_memory_destroy(struct guest_memory *mem);
 

@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -282,18 +284,45 @@ static int setup_devices(struct vm *vm, const struct vm_config *c, struct error 
 	return add_shares(vm, c, err);
 }
 
+/* The whole of a regular file, mapped read-only and private. */
+static int map_file(const char *path, size_t max_size, const uint8_t **data, size_t *size,
+		    struct error **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "%s", path);
+	struct stat st;
+	int ret = 0;
+	if (fstat(fd, &st) < 0)
+		ret = error_set(err, errno, "%s", path);
+	else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		ret = error_set_kind(err, EINVAL, "%s: not a file with something in it", path);
+	else if ((uint64_t)st.st_size > max_size)
+		ret = error_set_kind(err, EFBIG, "%s: over %zu MiB", path, max_size >> 20);
+	if (ret == 0) {
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			ret = error_set(err, errno, "map %s", path);
+		else {
+			*data = map;
+			*size = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
 int vm_open_host_files(const struct vm_config *c, struct vm_host_files *f, struct error **err)
 {
 	*f = (struct vm_host_files){.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)};
 	if (f->kvm < 0)
 		return error_set(err, errno, "open /dev/kvm");
-	if (fs_read_file_at(AT_FDCWD, c->kernel, c->kernel, KERNEL_MAX_SIZE, &f->kernel,
-			    &f->kernel_size, err) < 0) {
+	if (map_file(c->kernel, KERNEL_MAX_SIZE, &f->kernel, &f->kernel_size, err) < 0) {
 		vm_host_files_release(f);
 		return error_wrap(err, "kernel");
 	}
-	if (c->initrd != NULL && fs_read_file_at(AT_FDCWD, c->initrd, c->initrd, INITRD_MAX_SIZE,
-						 &f->initrd, &f->initrd_size, err) < 0) {
+	if (c->initrd != NULL &&
+	    map_file(c->initrd, INITRD_MAX_SIZE, &f->initrd, &f->initrd_size, err) < 0) {
 		vm_host_files_release(f);
 		return error_wrap(err, "initrd");
 	}
@@ -302,8 +331,10 @@ int vm_open_host_files(const struct vm_config *c, struct vm_host_files *f, struc
 
 void vm_host_files_release(struct vm_host_files *f)
 {
-	free(f->kernel);
-	free(f->initrd);
+	if (f->kernel != NULL)
+		munmap((void *)f->kernel, f->kernel_size);
+	if (f->initrd != NULL)
+		munmap((void *)f->initrd, f->initrd_size);
 	if (f->kvm >= 0)
 		close(f->kvm);
 	*f = (struct vm_host_files){.kvm = -1};
@@ -313,7 +344,7 @@ static int load_guest(struct vm *vm, const struct vm_config *c, const struct vm_
 		      struct bzimage *image, struct elf_kernel *elf, struct boot_result *boot,
 		      struct error **err)
 {
-	const uint8_t *bytes = (const uint8_t *)f->kernel;
+	const uint8_t *bytes = f->kernel;
 	size_t kernel_size = f->kernel_size;
 	bool is_elf = elf_is_elf(bytes, kernel_size);
 	if (is_elf ? elf_kernel_parse(bytes, kernel_size, elf, err) < 0
@@ -322,7 +353,7 @@ static int load_guest(struct vm *vm, const struct vm_config *c, const struct vm_
 	struct boot_setup setup = {
 		.kernel = is_elf ? NULL : image,
 		.elf = is_elf ? elf : NULL,
-		.initrd = (const uint8_t *)f->initrd,
+		.initrd = f->initrd,
 		.initrd_size = f->initrd_size,
 		.cmdline = c->cmdline != NULL ? c->cmdline : "",
 	};
@@ -368,7 +399,7 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 	const struct vm_host_files *f = c->files;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = vm->mem.memfd = -1;
+	vm->kvm_fd = vm->vm_fd = -1;
 	vm->loop = (struct event_loop){.epoll_fd = -1, .stop_fd = -1};
 	if (loop_init(&vm->loop, err) < 0)
 		goto fail;

@@ -36,9 +36,10 @@ enum vm_exit {
 
 /* What vm_create reaches by host paths, taken before it
  * (vm_open_host_files) by a caller whose paths will be gone by then
- * (runtime/vmm_root.h): the kernel's and initrd's bytes, /dev/kvm. */
+ * (runtime/vmm_root.h): the kernel's and initrd's bytes, mapped read-only
+ * (no copy, and the page cache's pages are shared by every VM), /dev/kvm. */
 struct vm_host_files {
-	char *kernel, *initrd;
+	const uint8_t *kernel, *initrd; /* NULL: none */
 	size_t kernel_size, initrd_size;
 	int kvm; /* -1: none */
 };
@@ -46,7 +47,7 @@ struct vm_host_files {
 struct vm_config {
 	uint64_t memory; /* bytes */
 	unsigned vcpus;
-	const char *kernel;		   /* bzImage path */
+	const char *kernel;		   /* bzImage or ELF vmlinux path */
 	const char *initrd;		   /* NULL for none */
 	const struct vm_host_files *files; /* taken already; NULL: open the paths */
 	const char *cmdline;
@@ -103,7 +104,7 @@ struct vm {
  * VM is released. */
 int vm_create(struct vm *vm, const struct vm_config *config, struct error **err);
 
-/* Reads config's kernel and initrd into `files` and opens /dev/kvm (vm_create
+/* Maps config's kernel and initrd into `files` and opens /dev/kvm (vm_create
  * uses a copy of that fd); 0, or -1 and why with nothing held. */
 int vm_open_host_files(const struct vm_config *config, struct vm_host_files *files,
 		       struct error **err);

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -18,6 +19,9 @@
 
 #include "rootfs/initramfs.h"
 #include "rootfs/kernel.h"
+#include "rootfs/vmlinux.h"
+#include "common/fs.h"
+#include "vmm/elf.h"
 
 #define GUEST_KERNEL "build/guest/vmlinuz"
 
@@ -64,6 +68,124 @@ static void test_find_kernel(void **state)
 	assert_string_equal(err->msg, "kernel `/etc/hostname`: no version string (not a bzImage?)");
 	error_release(&err);
 	guest_kernel_release(&k);
+}
+
+/* A setup header with its payload at `at` (from the protected-mode code,
+ * after 4 setup sectors), `len` bytes long. */
+static void fake_bzimage(uint8_t *image, size_t size, uint32_t at, uint32_t len)
+{
+	memset(image, 0, size);
+	image[0x1f1] = 4;
+	image[0x1fe] = 0x55;
+	image[0x1ff] = 0xaa;
+	memcpy(image + 0x202, "HdrS", 4);
+	image[0x206] = 0x0f; /* protocol 2.15 */
+	image[0x207] = 0x02;
+	memcpy(image + 0x248, &at, 4);
+	memcpy(image + 0x24c, &len, 4);
+}
+
+/* The payload's place, from a header that is hostile input. */
+static void test_vmlinux_payload(void **state)
+{
+	uint8_t image[8192];
+	size_t at, len;
+	struct error *err = NULL;
+	fake_bzimage(image, sizeof(image), 0x100, 0x200);
+	assert_int_equal(vmlinux_payload(image, sizeof(image), &at, &len, &err), 0);
+	assert_int_equal(at, 5 * 512 + 0x100);
+	assert_int_equal(len, 0x200);
+	/* Reaching past the end, by length or by a wrapping offset. */
+	fake_bzimage(image, sizeof(image), 0x100, 8192);
+	assert_int_equal(vmlinux_payload(image, sizeof(image), &at, &len, &err), -1);
+	assert_non_null(strstr(err->msg, "outside the 8192-byte image"));
+	error_release(&err);
+	fake_bzimage(image, sizeof(image), 0xffffffffu, 0x10);
+	assert_int_equal(vmlinux_payload(image, sizeof(image), &at, &len, &err), -1);
+	error_release(&err);
+	/* Too old a protocol to say; no header at all. */
+	fake_bzimage(image, sizeof(image), 0x100, 0x200);
+	image[0x206] = 0x06;
+	assert_int_equal(vmlinux_payload(image, sizeof(image), &at, &len, &err), -1);
+	assert_string_equal(err->msg, "boot protocol 2.06 names no payload (2.08 and later do)");
+	error_release(&err);
+	image[0x202] = 'X';
+	assert_int_equal(vmlinux_payload(image, sizeof(image), &at, &len, &err), -1);
+	assert_string_equal(err->msg, "not a bzImage (no setup header)");
+	error_release(&err);
+	assert_int_equal(vmlinux_payload(image, 0x100, &at, &len, &err), -1);
+	error_release(&err);
+}
+
+/* The guest kernel unpacked into the cache: an ELF kernel, made once,
+ * made again when the bzImage changes; a payload that is not a kernel is
+ * refused and leaves nothing in the cache. */
+static void test_vmlinux_cache(void **state)
+{
+	char dir[] = "/tmp/vrun-test-vmlinux.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char bz[128], cache[128], *path = NULL, *again = NULL;
+	snprintf(bz, sizeof(bz), "%s/vmlinuz", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cp %s %s", GUEST_KERNEL, bz);
+	assert_int_equal(system(cmd), 0);
+	struct error *err = NULL;
+	if (vmlinux_get(cache, bz, "6.1-test", &path, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_non_null(strstr(path, "/cache/vmlinux-6.1-test-"));
+	char *elf = NULL;
+	size_t size;
+	struct elf_kernel k;
+	assert_int_equal(fs_read_file_at(AT_FDCWD, path, path, 512u << 20, &elf, &size, &err), 0);
+	if (elf_kernel_parse((const uint8_t *)elf, size, &k, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_true(size > (16u << 20));
+	assert_true(k.entry >= k.start && k.entry < k.end);
+	free(elf);
+	/* Cached: the same file, not written again. */
+	struct stat first, second;
+	assert_int_equal(stat(path, &first), 0);
+	assert_int_equal(vmlinux_get(cache, bz, "6.1-test", &again, &err), 0);
+	assert_string_equal(again, path);
+	assert_int_equal(stat(again, &second), 0);
+	assert_int_equal(first.st_mtim.tv_nsec, second.st_mtim.tv_nsec);
+	assert_int_equal(first.st_ino, second.st_ino);
+	free(again);
+	/* A changed bzImage: another file. */
+	snprintf(cmd, sizeof(cmd), "touch -d '2001-01-01' %s", bz);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(vmlinux_get(cache, bz, "6.1-test", &again, &err), 0);
+	assert_string_not_equal(again, path);
+	free(again);
+	free(path);
+
+	/* A gzip payload that is not an ELF kernel. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && head -c 4096 /dev/zero > bad && echo not a kernel | gzip > p.gz && "
+		 "cat p.gz >> bad",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	uint8_t header[4096];
+	struct stat gz;
+	snprintf(cmd, sizeof(cmd), "%s/p.gz", dir);
+	assert_int_equal(stat(cmd, &gz), 0);
+	fake_bzimage(header, sizeof(header), 4096 - 5 * 512, (uint32_t)gz.st_size);
+	snprintf(cmd, sizeof(cmd), "%s/bad", dir);
+	FILE *f = fopen(cmd, "r+");
+	assert_non_null(f);
+	assert_int_equal(fwrite(header, 1, sizeof(header), f), sizeof(header));
+	fclose(f);
+	assert_int_equal(vmlinux_get(cache, cmd, "bad", &path, &err), -1);
+	assert_null(path);
+	assert_non_null(strstr(err->msg, "unpack the kernel `"));
+	assert_non_null(strstr(err->msg, "/bad`: "));
+	error_release(&err);
+	snprintf(cmd, sizeof(cmd), "ls %s/cache | grep -q bad", dir);
+	assert_int_not_equal(system(cmd), 0);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static const char *base(const char *path)
@@ -187,6 +309,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_from_header),
 		cmocka_unit_test(test_find_kernel),
+		cmocka_unit_test(test_vmlinux_payload),
+		cmocka_unit_test(test_vmlinux_cache),
 		cmocka_unit_test(test_module_order),
 		cmocka_unit_test(test_initramfs_contents),
 		cmocka_unit_test(test_embedded_agent),
