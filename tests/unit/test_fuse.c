@@ -200,6 +200,68 @@ static void test_lookup_getattr_read(void **state)
 	lookup(f, FUSE_ROOT_ID, "nope", -ENOENT);
 }
 
+/* A READ whose data goes straight into the guest's buffers (here three,
+ * of 100 bytes, 5000 and 2 MiB): only the header goes to `out`, the data
+ * lands in order across the buffers, a READ is cut to FUSE_SERVER_MAX_READ,
+ * and at the end of the file nothing is placed. */
+static void test_read_into_guest_buffers(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = 3u << 20;
+	uint8_t *content = malloc(size);
+	for (size_t i = 0; i < size; i++)
+		content[i] = (uint8_t)(i * 7 + i / 4096);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/big", f->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(write(fd, content, size), (ssize_t)size);
+	close(fd);
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "big", 0);
+	uint64_t fh = open_node(f, e.nodeid, O_RDONLY, 0);
+
+	static uint8_t a[100], b[5000], c[2u << 20];
+	struct iovec data[] = {{a, sizeof(a)}, {b, sizeof(b)}, {c, sizeof(c)}};
+	struct {
+		struct fuse_in_header h;
+		struct fuse_read_in rd;
+	} in = {.h = {.len = sizeof(in), .opcode = FUSE_READ, .unique = 9, .nodeid = e.nodeid},
+		.rd = {.fh = fh, .offset = 4096, .size = 2u << 20}};
+	size_t placed;
+	size_t n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out,
+					 OUT_SIZE, data, 3, &placed);
+	struct fuse_out_header oh;
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(oh.error, 0);
+	assert_int_equal(placed, FUSE_SERVER_MAX_READ);
+	assert_int_equal(n, sizeof(oh) + FUSE_SERVER_MAX_READ);
+	assert_int_equal(oh.len, n);
+	assert_memory_equal(a, content + 4096, sizeof(a));
+	assert_memory_equal(b, content + 4096 + sizeof(a), sizeof(b));
+	assert_memory_equal(c, content + 4096 + sizeof(a) + sizeof(b),
+			    FUSE_SERVER_MAX_READ - sizeof(a) - sizeof(b));
+	/* A short file end: what is there, then nothing. */
+	in.rd.offset = size - 50;
+	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
+				  data, 3, &placed);
+	assert_int_equal(placed, 50);
+	assert_int_equal(n, sizeof(oh) + 50);
+	assert_memory_equal(a, content + size - 50, 50);
+	in.rd.offset = size;
+	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
+				  data, 3, &placed);
+	assert_int_equal(placed, 0);
+	assert_int_equal(n, sizeof(oh));
+	/* A failed READ places nothing and says why. */
+	in.rd.fh = fh + 100;
+	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
+				  data, 3, &placed);
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(placed, 0);
+	assert_int_equal(oh.error, -EBADF);
+	assert_int_equal(n, sizeof(oh));
+	free(content);
+}
+
 static void test_escaping_names(void **state)
 {
 	struct fixture *f = *state;
@@ -572,6 +634,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lookup_getattr_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_into_guest_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_out_is_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_race_stays_inside, setup, teardown),

@@ -4,6 +4,7 @@
 #include "vmm/virtio/fs/device.h"
 
 #include <errno.h>
+#include <linux/fuse.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -17,15 +18,41 @@ struct virtio_fs_config {
 	uint32_t num_request_queues;
 } __attribute__((packed));
 
-/* Answers one chain; returns the bytes written into it. */
+_Static_assert(VIRTQ_MAX_CHAIN <= FUSE_SERVER_MAX_IOV, "a chain's buffers fit the server's");
+
+/* The chain's writable buffers after the first `skip` bytes (the reply
+ * header), as host iovecs into guest memory. */
+static unsigned reply_data(const struct virtq *q, const struct virtq_chain *c, size_t skip,
+			   struct iovec *iov)
+{
+	unsigned n = virtq_chain_iov(q, c, true, iov), first = 0;
+	while (first < n && skip >= iov[first].iov_len)
+		skip -= iov[first++].iov_len;
+	if (first < n) {
+		iov[first].iov_base = (uint8_t *)iov[first].iov_base + skip;
+		iov[first].iov_len -= skip;
+	}
+	memmove(iov, iov + first, (n - first) * sizeof(*iov));
+	return n - first;
+}
+
+/* Answers one chain; returns the bytes written into it.  A READ's data
+ * goes from the file straight into the chain's buffers. */
 static uint32_t serve_chain(struct virtio_fs *fs, struct virtq *q, const struct virtq_chain *c)
 {
 	uint64_t in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_MAX_REQUEST);
 	size_t room =
 		c->writable < FUSE_SERVER_MAX_REPLY ? (size_t)c->writable : FUSE_SERVER_MAX_REPLY;
-	size_t out_len =
-		fuse_server_handle(&fs->server, fs->request, (size_t)in_len, fs->reply, room);
-	return (uint32_t)virtq_chain_write(q, c, fs->reply, out_len);
+	struct iovec data[VIRTQ_MAX_CHAIN];
+	unsigned data_n = reply_data(q, c, sizeof(struct fuse_out_header), data);
+	size_t placed;
+	size_t out_len = fuse_server_handle_to(&fs->server, fs->request, (size_t)in_len, fs->reply,
+					       room, data, data_n, &placed);
+	if (placed == 0)
+		return (uint32_t)virtq_chain_write(q, c, fs->reply, out_len);
+	/* Only the header to write: the data is in place after it. */
+	virtq_chain_write(q, c, fs->reply, sizeof(struct fuse_out_header));
+	return (uint32_t)out_len;
 }
 
 /* Takes every chain of one queue; the transport lock is held only to pop

@@ -5,6 +5,7 @@
 #define VRUN_VMM_VIRTIO_FS_OPS_H
 
 #include <linux/fuse.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 
 #include "vmm/virtio/fs/server.h"
@@ -18,6 +19,12 @@ struct fuse_req {
 	uint8_t *out; /* after the reply header */
 	size_t out_max, out_len;
 	struct fs_node *node; /* hdr->nodeid, when it names a known node */
+	/* Where a READ's data goes instead of `out`: the guest's buffers
+	 * after the reply header, read into straight from the file (no copy
+	 * through `out`), or NULL; `placed` counts the bytes put there. */
+	const struct iovec *data;
+	unsigned data_n;
+	size_t placed;
 };
 
 typedef int (*fuse_op)(struct fuse_server *s, struct fuse_req *r);

@@ -18,7 +18,7 @@
 #define FUSE_ROOT_NODE	  1
 #define FUSE_MAX_HANDLES  65536
 #define FUSE_OUR_MINOR	  38
-#define FUSE_MAX_PAGES_US (FUSE_SERVER_MAX_WRITE / 4096)
+#define FUSE_MAX_PAGES_US (FUSE_SERVER_MAX_READ / 4096)
 
 const void *fuse_req_args(const struct fuse_req *r, size_t size)
 {
@@ -254,14 +254,26 @@ static int dispatch(struct fuse_server *s, struct fuse_req *r)
 size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
 			  size_t out_size)
 {
+	return fuse_server_handle_to(s, in, in_len, out, out_size, NULL, 0, NULL);
+}
+
+size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
+			     size_t out_size, const struct iovec *data, unsigned data_n,
+			     size_t *placed)
+{
+	if (placed != NULL)
+		*placed = 0;
 	struct fuse_in_header hdr;
 	struct fuse_out_header reply = {.error = -EINVAL};
 	if (in_len < sizeof(hdr) || out_size < sizeof(reply))
 		return 0; /* nothing to answer to, or no room to answer */
 	memcpy(&hdr, in, sizeof(hdr));
 	reply.unique = hdr.unique;
-	struct fuse_req r = {
-		.hdr = &hdr, .out = out + sizeof(reply), .out_max = out_size - sizeof(reply)};
+	struct fuse_req r = {.hdr = &hdr,
+			     .out = out + sizeof(reply),
+			     .out_max = out_size - sizeof(reply),
+			     .data = data,
+			     .data_n = data_n};
 	size_t extensions = (size_t)hdr.total_extlen * 8;
 	if (hdr.len >= sizeof(hdr) + extensions && hdr.len <= in_len) {
 		r.args = in + sizeof(hdr);
@@ -274,8 +286,10 @@ size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_le
 	if (reply.error == FUSE_NO_REPLY)
 		return 0;
 	if (reply.error != 0)
-		r.out_len = 0;
-	reply.len = (uint32_t)(sizeof(reply) + r.out_len);
+		r.out_len = r.placed = 0;
+	if (placed != NULL)
+		*placed = r.placed;
+	reply.len = (uint32_t)(sizeof(reply) + r.out_len + r.placed);
 	memcpy(out, &reply, sizeof(reply));
 	return reply.len;
 }

@@ -17,10 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/uio.h>
+
 #include "common/error.h"
 #include "vmm/virtio/fs/inode.h"
 
 #define FUSE_SERVER_MAX_WRITE (128u << 10)
+/* The largest READ, when its data goes straight into the guest's buffers
+ * (fuse_server_handle_to); the guest reads ahead as much (agent/agent.h). */
+#define FUSE_SERVER_MAX_READ (1u << 20)
+#define FUSE_SERVER_MAX_IOV  256 /* buffers of such a READ that are used */
 /* The largest request (a WRITE of max_write) and reply (a READ). */
 #define FUSE_SERVER_MAX_REQUEST (FUSE_SERVER_MAX_WRITE + 4096)
 #define FUSE_SERVER_MAX_REPLY	(FUSE_SERVER_MAX_WRITE + 4096)
@@ -50,5 +56,12 @@ void fuse_server_release(struct fuse_server *s);
  * takes no reply (FORGET). */
 size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
 			  size_t out_size);
+/* The same, with a READ's data put straight into `data` (the reply's
+ * buffers after its header, up to FUSE_SERVER_MAX_READ): *placed is how
+ * many bytes of the reply are there already, after the header that
+ * `out` holds; 0 when the whole reply is in `out`. */
+size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
+			     size_t out_size, const struct iovec *data, unsigned data_n,
+			     size_t *placed);
 
 #endif

@@ -1,0 +1,193 @@
+/* The virtio-fs device with a simulated guest driver: FUSE requests in
+ * descriptor chains laid out as Linux lays them out (the request readable,
+ * then the reply header and the data pages writable, each its own
+ * descriptor), a READ's data landing straight in the data descriptors, and
+ * a reply header split across descriptors. */
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/sim_driver.h"
+#include "vmm/virtio/fs/device.h"
+
+#define RAM	      (8u << 20)
+#define REQUEST_GPA   0x100000ull
+#define REPLY_GPA     0x200000ull /* writable buffers from here, 1 MiB apart at most */
+#define FILE_SIZE     (300u << 10)
+#define REQUEST_QUEUE 1
+
+struct fixture {
+	char dir[64];
+	struct sim_driver drv;
+	struct guest_memory mem;
+	struct virtio_mmio t;
+	struct virtio_fs fs;
+	uint8_t *content;
+	uint16_t next;
+	uint64_t unique;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct error *err = NULL;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vrun-virtio-fs.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->content = malloc(FILE_SIZE);
+	for (size_t i = 0; i < FILE_SIZE; i++)
+		f->content[i] = (uint8_t)(i * 13 + i / 1000);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(write(fd, f->content, FILE_SIZE), (ssize_t)FILE_SIZE);
+	close(fd);
+	f->drv.ram = calloc(1, RAM);
+	guest_memory_wrap(&f->mem, f->drv.ram, RAM);
+	if (virtio_fs_init(&f->fs, "test", f->dir, false, &err) < 0)
+		fail_msg("%s", err->msg);
+	virtio_mmio_init(&f->t, &virtio_fs_ops, &f->fs, &f->mem, 0xd0000000, 5, sim_irq, NULL);
+	f->t.irq_fd = -1;
+	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		f->t.notify[q].fd = -1;
+	f->drv.d = virtio_mmio_bus_device(&f->t);
+	assert_int_equal(virtio_fs_start(&f->fs, &f->t, &err), 0);
+	sim_wr(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	sim_start(&f->drv, sim_rd(&f->drv, VIRTIO_MMIO_DEVICE_FEATURES), 2);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	virtio_fs_destroy(&f->fs);
+	virtio_mmio_destroy(&f->t);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f->drv.ram);
+	free(f->content);
+	free(f);
+	return 0;
+}
+
+/* Sends a request (header made here, then `args`) in one readable
+ * descriptor, with writable descriptors of the given lengths (0 ends the
+ * list) back to back from REPLY_GPA; returns the length the device used. */
+static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, const void *args,
+			size_t args_len, const uint32_t *reply_lens)
+{
+	struct fuse_in_header h = {.len = (uint32_t)(sizeof(h) + args_len),
+				   .opcode = opcode,
+				   .unique = ++f->unique,
+				   .nodeid = nodeid};
+	memcpy(f->drv.ram + REQUEST_GPA, &h, sizeof(h));
+	memcpy(f->drv.ram + REQUEST_GPA + sizeof(h), args, args_len);
+	memset(f->drv.ram + REPLY_GPA, 0xee, 2u << 20);
+	uint16_t head = 0, i = 0;
+	sim_set_desc(&f->drv, REQUEST_QUEUE, i, REQUEST_GPA, h.len, VRING_DESC_F_NEXT);
+	uint64_t at = REPLY_GPA;
+	for (const uint32_t *len = reply_lens; *len != 0; len++) {
+		uint16_t flags = VRING_DESC_F_WRITE | (len[1] != 0 ? VRING_DESC_F_NEXT : 0);
+		/* Each descriptor's next is the one after it. */
+		struct vring_desc d;
+		memcpy(&d, f->drv.ram + sim_ring_base(REQUEST_QUEUE) + 16 * i, sizeof(d));
+		d.next = (uint16_t)(i + 1);
+		memcpy(f->drv.ram + sim_ring_base(REQUEST_QUEUE) + 16 * i, &d, sizeof(d));
+		i++;
+		sim_set_desc(&f->drv, REQUEST_QUEUE, i, at, *len, flags);
+		at += *len;
+	}
+	sim_make_available(&f->drv, REQUEST_QUEUE, head);
+	sim_wr(&f->drv, VIRTIO_MMIO_QUEUE_NOTIFY, REQUEST_QUEUE);
+	f->next++;
+	for (int tries = 0; *sim_used_idx(&f->drv, REQUEST_QUEUE) != f->next; tries++) {
+		assert_true(tries < 3000);
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	struct vring_used_elem e = sim_used_elem(&f->drv, REQUEST_QUEUE, (uint16_t)(f->next - 1));
+	assert_int_equal(e.id, head);
+	return e.len;
+}
+
+/* The reply header, from the first writable bytes however split. */
+static struct fuse_out_header reply_header(struct fixture *f)
+{
+	struct fuse_out_header oh;
+	memcpy(&oh, f->drv.ram + REPLY_GPA, sizeof(oh));
+	assert_int_equal(oh.unique, f->unique);
+	return oh;
+}
+
+static uint64_t open_data(struct fixture *f)
+{
+	static const uint32_t small[] = {16, 4096, 0};
+	struct fuse_init_in init = {.major = 7, .minor = 38, .max_readahead = 1u << 20};
+	request(f, FUSE_INIT, 0, &init, sizeof(init), small);
+	assert_int_equal(reply_header(f).error, 0);
+	request(f, FUSE_LOOKUP, FUSE_ROOT_ID, "data", 5, small);
+	assert_int_equal(reply_header(f).error, 0);
+	struct fuse_entry_out e;
+	memcpy(&e, f->drv.ram + REPLY_GPA + 16, sizeof(e));
+	struct fuse_open_in open_in = {.flags = O_RDONLY};
+	request(f, FUSE_OPEN, e.nodeid, &open_in, sizeof(open_in), small);
+	assert_int_equal(reply_header(f).error, 0);
+	struct fuse_open_out o;
+	memcpy(&o, f->drv.ram + REPLY_GPA + 16, sizeof(o));
+	return (uint64_t)e.nodeid << 32 | o.fh;
+}
+
+static void test_read_into_data_descriptors(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ids = open_data(f);
+	struct fuse_read_in rd = {.fh = ids & 0xffffffff, .offset = 100, .size = 200000};
+	/* As Linux sends it: the header alone, then the pages. */
+	static const uint32_t pages[] = {16, 4096, 262144, 0};
+	uint32_t used = request(f, FUSE_READ, ids >> 32, &rd, sizeof(rd), pages);
+	struct fuse_out_header oh = reply_header(f);
+	assert_int_equal(oh.error, 0);
+	assert_int_equal(oh.len, 16 + 200000);
+	assert_int_equal(used, 16 + 200000);
+	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, f->content + 100, 200000);
+	assert_int_equal(f->drv.ram[REPLY_GPA + 16 + 200000], 0xee); /* nothing past it */
+
+	/* The header split over two descriptors: the data starts in the
+	 * second, after the header's last 6 bytes. */
+	static const uint32_t split[] = {10, 4096, 262144, 0};
+	rd.offset = 5000;
+	rd.size = 8192;
+	used = request(f, FUSE_READ, ids >> 32, &rd, sizeof(rd), split);
+	oh = reply_header(f);
+	assert_int_equal(oh.error, 0);
+	assert_int_equal(used, 16 + 8192);
+	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, f->content + 5000, 8192);
+
+	/* More than the chain holds: what it holds. */
+	static const uint32_t little[] = {16, 1000, 0};
+	rd.offset = 0;
+	rd.size = 65536;
+	used = request(f, FUSE_READ, ids >> 32, &rd, sizeof(rd), little);
+	assert_int_equal(used, 16 + 1000);
+	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, f->content, 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_into_data_descriptors, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
