@@ -1,8 +1,9 @@
 /* The virtio-fs device with a simulated guest driver: FUSE requests in
  * descriptor chains laid out as Linux lays them out (the request readable,
  * then the reply header and the data pages writable, each its own
- * descriptor), a READ's data landing straight in the data descriptors, and
- * a reply header split across descriptors. */
+ * descriptor), a READ's data landing straight in the data descriptors, a
+ * reply header split across descriptors, and all of it with the VMM's
+ * lockdown armed. */
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <setjmp.h>
@@ -14,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "tests/unit/sim_driver.h"
+#include "vmm/lockdown.h"
 #include "vmm/virtio/fs/device.h"
 
 #define RAM	      (8u << 20)
@@ -184,10 +187,44 @@ static void test_read_into_data_descriptors(void **state)
 	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, f->content, 1000);
 }
 
-int main(void)
+static char self_path[4096];
+
+/* The same READs with the VMM's lockdown armed (vmm/lockdown.h: the
+ * worker's seccomp filter kills the process on a call off its list), in a
+ * child: preadv, the zero-copy READ's call, was missing from that list. */
+static void test_reads_under_lockdown(void **state)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(self_path, self_path, "--locked", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the locked-down child was killed by signal %d", WTERMSIG(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_into_data_descriptors, setup, teardown),
+		cmocka_unit_test(test_reads_under_lockdown),
 	};
+	const struct CMUnitTest locked[] = {
+		cmocka_unit_test_setup_teardown(test_read_into_data_descriptors, setup, teardown),
+	};
+	if (argc == 2 && strcmp(argv[1], "--locked") == 0) {
+		struct error *err = NULL;
+		if (lockdown_arm("kill", &err) < 0) {
+			fprintf(stderr, "lockdown: %s\n", err->msg);
+			return 3;
+		}
+		return cmocka_run_group_tests(locked, NULL, NULL) > 0 ? 1 : 0;
+	}
+	if (realpath(argv[0], self_path) == NULL)
+		return 2;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

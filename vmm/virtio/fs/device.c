@@ -19,6 +19,8 @@ struct virtio_fs_config {
 } __attribute__((packed));
 
 _Static_assert(VIRTQ_MAX_CHAIN <= FUSE_SERVER_MAX_IOV, "a chain's buffers fit the server's");
+_Static_assert(FUSE_SERVER_MAX_READ / 4096 + 4 <= VIRTQ_MAX_CHAIN,
+	       "the largest READ the guest is told of fits one chain");
 
 /* The chain's writable buffers after the first `skip` bytes (the reply
  * header), as host iovecs into guest memory. */

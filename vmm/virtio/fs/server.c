@@ -282,7 +282,8 @@ size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in
 	}
 	if (s->trace)
 		log_debug("fuse: op %u node %llu len %u -> %d (%zu bytes)", hdr.opcode,
-			  (unsigned long long)hdr.nodeid, hdr.len, reply.error, r.out_len);
+			  (unsigned long long)hdr.nodeid, hdr.len, reply.error,
+			  r.out_len + r.placed);
 	if (reply.error == FUSE_NO_REPLY)
 		return 0;
 	if (reply.error != 0)
