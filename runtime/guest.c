@@ -1,10 +1,17 @@
 /* Kernel lookup and initramfs cache for container VMs. */
 #include "runtime/guest.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/xalloc.h"
 #include "common/log.h"
 #include "rootfs/initramfs.h"
 #include "rootfs/vmlinux.h"
@@ -14,6 +21,21 @@ static const char *const container_modules[] = {"virtio_mmio", "virtiofs",
 /* Loaded by the agent only for a container with a network. */
 static const char *const network_modules[] = {"virtio_net"};
 
+/* Whether the kernel's config (config-VERSION beside it, as in /boot)
+ * says it was built as a PVM guest; true when there is none to read. */
+static bool built_for_pvm(const struct guest_kernel *k)
+{
+	cleanup_free char *dir = xstrdup(k->path), *path = NULL, *config = NULL;
+	struct error *err = NULL;
+	if (asprintf(&path, "%s/config-%s", dirname(dir), k->version) < 0)
+		abort();
+	if (fs_read_file_at(AT_FDCWD, path, path, 4 << 20, &config, NULL, &err) < 0) {
+		error_release(&err);
+		return true;
+	}
+	return strstr(config, "\nCONFIG_PVM_GUEST=y") != NULL;
+}
+
 int guest_image_prepare(const char *root, const char *kernel, struct guest_image *g,
 			struct error **err)
 {
@@ -21,6 +43,14 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 	*g = (struct guest_image){0};
 	if (guest_kernel_find(kernel, &g->kernel, err) < 0)
 		return -1;
+	/* Said now, not after the guest's crash (which a paravirtual KVM
+	 * takes most of a minute to report). */
+	if (guest_kvm_flavour() == GUEST_KVM_PARAVIRTUAL && !built_for_pvm(&g->kernel)) {
+		error_set_kind(err, ENODEV, "kernel `%s`: %s", g->kernel.path,
+			       GUEST_KVM_PARAVIRTUAL_HINT);
+		guest_image_release(g);
+		return -1;
+	}
 	struct initramfs_spec spec = {
 		.kernel_version = g->kernel.version,
 		.modules_dir = g->kernel.modules_dir,
@@ -53,4 +83,20 @@ void guest_image_release(struct guest_image *g)
 	free(g->unpacked);
 	g->initramfs = g->unpacked = NULL;
 	g->boot = NULL;
+}
+
+enum guest_kvm_flavour guest_kvm_flavour(void)
+{
+	cleanup_free char *cpuinfo = NULL;
+	struct error *err = NULL;
+	if (fs_read_file_at(AT_FDCWD, "/proc/cpuinfo", "/proc/cpuinfo", 8 << 20, &cpuinfo, NULL,
+			    &err) < 0) {
+		error_release(&err);
+		return GUEST_KVM_UNKNOWN;
+	}
+	if (strstr(cpuinfo, " vmx") != NULL)
+		return GUEST_KVM_VMX;
+	if (strstr(cpuinfo, " svm") != NULL)
+		return GUEST_KVM_SVM;
+	return GUEST_KVM_PARAVIRTUAL;
 }

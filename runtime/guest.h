@@ -23,4 +23,20 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 			struct error **err);
 void guest_image_release(struct guest_image *g);
 
+/* What this host's CPU offers a KVM: VT-x or AMD-V (any kernel boots), or
+ * neither (a /dev/kvm there is a paravirtual one, such as PVM, which boots
+ * only kernels built for it). */
+enum guest_kvm_flavour {
+	GUEST_KVM_UNKNOWN, /* /proc/cpuinfo unreadable */
+	GUEST_KVM_VMX,
+	GUEST_KVM_SVM,
+	GUEST_KVM_PARAVIRTUAL,
+};
+enum guest_kvm_flavour guest_kvm_flavour(void);
+/* Why a stock kernel does not boot there, and what to do. */
+#define GUEST_KVM_PARAVIRTUAL_HINT                                                                 \
+	"neither VT-x nor AMD-V: this /dev/kvm is a paravirtual KVM, which boots only kernels "    \
+	"built for it; use such a kernel (--kernel, io.vrun.kernel), or run vrun on a host with "  \
+	"VT-x/AMD-V (tests/vmhost/run gives one under emulation)"
+
 #endif

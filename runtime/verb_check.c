@@ -22,6 +22,7 @@
 #include "rootfs/initramfs.h"
 #include "rootfs/kernel.h"
 #include "runtime/cli.h"
+#include "runtime/guest.h"
 #include "vmm/boot.h"
 #include "vmm/vm.h"
 
@@ -77,26 +78,20 @@ static bool check_kvm(struct check *c)
  * paravirtual KVM (such as PVM) that only boots kernels built for it. */
 static bool check_flavour(struct check *c)
 {
-	cleanup_free char *cpuinfo = NULL;
-	struct error *err = NULL;
-	if (fs_read_file_at(AT_FDCWD, "/proc/cpuinfo", "/proc/cpuinfo", 8 << 20, &cpuinfo, NULL,
-			    &err) < 0) {
-		line(c, false, "virtualization", "%s", err->msg);
-		error_release(&err);
-		return false;
-	}
-	if (strstr(cpuinfo, " vmx") != NULL) {
+	switch (guest_kvm_flavour()) {
+	case GUEST_KVM_VMX:
 		line(c, true, "virtualization", "Intel VT-x");
 		return true;
-	}
-	if (strstr(cpuinfo, " svm") != NULL) {
+	case GUEST_KVM_SVM:
 		line(c, true, "virtualization", "AMD-V");
 		return true;
+	case GUEST_KVM_PARAVIRTUAL:
+		line(c, false, "virtualization", "%s", GUEST_KVM_PARAVIRTUAL_HINT);
+		return false;
+	case GUEST_KVM_UNKNOWN:
+		break;
 	}
-	line(c, false, "virtualization",
-	     "neither VT-x nor AMD-V: this /dev/kvm is a paravirtual KVM, which boots only "
-	     "kernels built for it; use --kernel with such a kernel, or run vrun on a host with "
-	     "VT-x/AMD-V (tests/vmhost/run gives one under emulation)");
+	line(c, false, "virtualization", "unknown: /proc/cpuinfo unreadable");
 	return false;
 }
 

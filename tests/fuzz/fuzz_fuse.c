@@ -54,6 +54,8 @@ static void populate(const char *root)
 		abort();
 }
 
+static uint8_t data_bufs[3][FUSE_SERVER_MAX_READ];
+
 static void init(struct fuse_server *s)
 {
 	struct {
@@ -91,7 +93,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fuse_in_header *h = (struct fuse_in_header *)request;
 		if (len >= sizeof(*h) && (h->unique & 1))
 			h->len = (uint32_t)len;
-		fuse_server_handle(&s, request, len, reply, sizeof(reply));
+		/* Half the requests as the device sends them, with guest
+		 * buffers for a READ's data (three, of odd sizes); half as
+		 * plain requests. */
+		if (h->unique & 2) {
+			struct iovec guest[] = {{data_bufs[0], 100},
+						{data_bufs[1], 4000},
+						{data_bufs[2], sizeof(data_bufs[2])}};
+			size_t placed;
+			size_t n = fuse_server_handle_to(&s, request, len, reply, sizeof(reply),
+							 guest, 3, &placed);
+			if (placed > 100 + 4000 + sizeof(data_bufs[2]) ||
+			    (placed > 0 && n != sizeof(struct fuse_out_header) + placed))
+				abort(); /* more placed than the buffers hold, or a wrong length */
+		} else {
+			fuse_server_handle(&s, request, len, reply, sizeof(reply));
+		}
 	}
 	fuse_server_release(&s);
 	fuzz_tree_check(&tree);
