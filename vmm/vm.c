@@ -290,19 +290,19 @@ static int map_file(const char *path, size_t max_size, const uint8_t **data, siz
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, errno, "%s", path);
+		return error_set(err, errno, "open `%s`", path);
 	struct stat st;
 	int ret = 0;
 	if (fstat(fd, &st) < 0)
-		ret = error_set(err, errno, "%s", path);
+		ret = error_set(err, errno, "stat `%s`", path);
 	else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-		ret = error_set_kind(err, EINVAL, "%s: not a file with something in it", path);
+		ret = error_set_kind(err, EINVAL, "`%s`: not a file with something in it", path);
 	else if ((uint64_t)st.st_size > max_size)
-		ret = error_set_kind(err, EFBIG, "%s: over %zu MiB", path, max_size >> 20);
+		ret = error_set_kind(err, EFBIG, "`%s`: over %zu MiB", path, max_size >> 20);
 	if (ret == 0) {
 		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED)
-			ret = error_set(err, errno, "map %s", path);
+			ret = error_set(err, errno, "map `%s`", path);
 		else {
 			*data = map;
 			*size = (size_t)st.st_size;
