@@ -26,8 +26,9 @@ int vmlinux_payload(const uint8_t *image, size_t size, size_t *offset, size_t *l
 int vmlinux_unpack(const char *bzimage, const char *out, struct error **err);
 
 /* The cached ELF kernel for the bzImage `bzimage` under cache_dir, unpacked
- * when missing; keyed by the version, size and modification time of the
- * bzImage, so a rebuilt or upgraded kernel gets a new one. */
+ * when missing; named by `version` and keyed by the bzImage's path, size,
+ * modification time and inode, so a rebuilt or upgraded kernel gets a new
+ * one. */
 int vmlinux_get(const char *cache_dir, const char *bzimage, const char *version, char **path,
 		struct error **err);
 

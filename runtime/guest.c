@@ -45,7 +45,8 @@ int guest_image_prepare(const char *root, const char *kernel, struct guest_image
 		return -1;
 	/* Said now, not after the guest's crash (which a paravirtual KVM
 	 * takes most of a minute to report). */
-	if (guest_kvm_flavour() == GUEST_KVM_PARAVIRTUAL && !built_for_pvm(&g->kernel)) {
+	g->paravirtual_kvm = guest_kvm_flavour() == GUEST_KVM_PARAVIRTUAL;
+	if (g->paravirtual_kvm && !built_for_pvm(&g->kernel)) {
 		error_set_kind(err, ENODEV, "kernel `%s`: %s", g->kernel.path,
 			       GUEST_KVM_PARAVIRTUAL_HINT);
 		guest_image_release(g);

@@ -4,6 +4,8 @@
 #ifndef VRUN_RUNTIME_GUEST_H
 #define VRUN_RUNTIME_GUEST_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "rootfs/kernel.h"
 
@@ -15,6 +17,9 @@ struct guest_image {
 	 * not be unpacked.  Points to one or the other. */
 	const char *boot;
 	char *unpacked;
+	/* This host's KVM is paravirtual (guest_kvm_flavour): the kernel was
+	 * let through only because it may be built for it. */
+	bool paravirtual_kvm;
 };
 
 /* `kernel` may be NULL (the default search); the initramfs is cached under

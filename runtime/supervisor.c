@@ -81,7 +81,6 @@ struct supervisor {
 					    redirected from it */
 	struct net_config net;		 /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
-	bool paravirtual_kvm;	 /* a stock kernel cannot boot here (guest.h) */
 	bool late_nic;		 /* taps[0] is LATE_NIC_TAP */
 	struct timespec started; /* CLOCK_MONOTONIC: the --debug timings */
 };
@@ -500,8 +499,9 @@ static int accept_agent(struct supervisor *s, struct error **err)
 	if (fds[1].revents != 0)
 		return error_set_kind(err, EIO, "the VM ended before its agent connected (%s)%s%s",
 				      s->vm.exit_detail[0] ? s->vm.exit_detail : "see vmm.log",
-				      s->paravirtual_kvm ? ": " : "",
-				      s->paravirtual_kvm ? GUEST_KVM_PARAVIRTUAL_HINT : "");
+				      s->c->guest->paravirtual_kvm ? ": " : "",
+				      s->c->guest->paravirtual_kvm ? GUEST_KVM_PARAVIRTUAL_HINT
+								   : "");
 	s->agent_fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (s->agent_fd < 0)
 		return error_set(err, errno, "accept the agent");
@@ -744,8 +744,6 @@ static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **
 	struct vm_config files = {.kernel = s->c->guest->boot, .initrd = s->c->guest->initramfs};
 	if (vm_open_host_files(&files, &s->host_files, err) < 0)
 		return -1;
-	/* (Read now: /proc is gone once the root is made small.) */
-	s->paravirtual_kvm = guest_kvm_flavour() == GUEST_KVM_PARAVIRTUAL;
 	if (tty && s->c->console_socket != NULL) {
 		const struct oci_process *p = s->c->config->process;
 		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;

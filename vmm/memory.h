@@ -1,8 +1,8 @@
 /* Guest RAM: one private anonymous mapping with MAP_NORESERVE (untouched
  * pages cost nothing; huge pages where the host allows), named
- * GUEST_MEMORY_NAME in /proc/PID/smaps, seen by the guest as [0, 3 GiB) plus, for larger VMs, the
- * rest at 4 GiB.  guest_memory_ptr() is the only way to reach guest memory from the host, and it
- * checks every range. */
+ * GUEST_MEMORY_NAME in /proc/PID/smaps, seen by the guest as [0, 3 GiB)
+ * plus, for larger VMs, the rest at 4 GiB.  guest_memory_ptr() is the only
+ * way to reach guest memory from the host, and it checks every range. */
 #ifndef VRUN_VMM_MEMORY_H
 #define VRUN_VMM_MEMORY_H
 

@@ -68,11 +68,18 @@ static inline struct vring_used_elem sim_used_elem(struct sim_driver *s, unsigne
 	return e;
 }
 
+/* Descriptor i of queue q, chained to `next` when flags has NEXT. */
+static inline void sim_set_desc_next(struct sim_driver *s, unsigned q, uint16_t i, uint64_t addr,
+				     uint32_t len, uint16_t flags, uint16_t next)
+{
+	struct vring_desc d = {.addr = addr, .len = len, .flags = flags, .next = next};
+	memcpy(s->ram + sim_ring_base(q) + 16 * i, &d, 16);
+}
+
 static inline void sim_set_desc(struct sim_driver *s, unsigned q, uint16_t i, uint64_t addr,
 				uint32_t len, uint16_t flags)
 {
-	struct vring_desc d = {.addr = addr, .len = len, .flags = flags};
-	memcpy(s->ram + sim_ring_base(q) + 16 * i, &d, 16);
+	sim_set_desc_next(s, q, i, addr, len, flags, 0);
 }
 
 static inline void sim_setup_queue(struct sim_driver *s, unsigned q)

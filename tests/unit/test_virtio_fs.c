@@ -98,18 +98,14 @@ static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, con
 	memcpy(f->drv.ram + REQUEST_GPA, &h, sizeof(h));
 	memcpy(f->drv.ram + REQUEST_GPA + sizeof(h), args, args_len);
 	memset(f->drv.ram + REPLY_GPA, 0xee, 2u << 20);
+	/* Descriptor i's next is i + 1. */
 	uint16_t head = 0, i = 0;
-	sim_set_desc(&f->drv, REQUEST_QUEUE, i, REQUEST_GPA, h.len, VRING_DESC_F_NEXT);
+	sim_set_desc_next(&f->drv, REQUEST_QUEUE, i, REQUEST_GPA, h.len, VRING_DESC_F_NEXT, 1);
 	uint64_t at = REPLY_GPA;
 	for (const uint32_t *len = reply_lens; *len != 0; len++) {
 		uint16_t flags = VRING_DESC_F_WRITE | (len[1] != 0 ? VRING_DESC_F_NEXT : 0);
-		/* Each descriptor's next is the one after it. */
-		struct vring_desc d;
-		memcpy(&d, f->drv.ram + sim_ring_base(REQUEST_QUEUE) + 16 * i, sizeof(d));
-		d.next = (uint16_t)(i + 1);
-		memcpy(f->drv.ram + sim_ring_base(REQUEST_QUEUE) + 16 * i, &d, sizeof(d));
 		i++;
-		sim_set_desc(&f->drv, REQUEST_QUEUE, i, at, *len, flags);
+		sim_set_desc_next(&f->drv, REQUEST_QUEUE, i, at, *len, flags, (uint16_t)(i + 1));
 		at += *len;
 	}
 	sim_make_available(&f->drv, REQUEST_QUEUE, head);
