@@ -121,6 +121,9 @@ int copy_tree(int from, int to, char *where, size_t size);
 /* Loads the modules named in `list` (/modules/order, /modules/later), in
  * its order; how many loaded. */
 int load_modules(const char *list);
+/* Mounts the virtio-fs shares (rootfs, and mounts when there is one) the
+ * first time it is called. */
+void mount_shares(void);
 
 struct net_iface;
 /* The guest's side of the container's network: loads virtio_net, then

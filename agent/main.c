@@ -1,7 +1,9 @@
 /* vrun-agent: PID 1 of the guest, a static program embedded in vrun.  It
  * mounts /proc, /sys and /dev, loads the kernel modules the host put in
- * /modules (in the order of /modules/order), mounts the virtio-fs shares,
- * connects to the VMM over vsock and serves it (agent/serve.c).  In probe
+ * /modules (in the order of /modules/order), connects to the VMM over
+ * vsock and serves it (agent/serve.c); the virtio-fs shares are mounted
+ * when the container is created, for a VM booted before its container
+ * was known (a pool's, runtime/pool.h) has them exported only then.  In probe
  * mode (`vrun.probe` on the kernel command line) it instead reports how
  * long the guest took to reach init and which virtio devices bound to a
  * driver, then reboots, which ends the microVM.  Reports go to the kernel
@@ -76,11 +78,15 @@ static void share_readahead(const char *target)
 		close(fd);
 }
 
-static void mount_shares(void)
+void mount_shares(void)
 {
 	static const struct {
 		const char *tag, *target;
 	} shares[] = {{"rootfs", AGENT_ROOTFS}, {"mounts", AGENT_MOUNTS}};
+	static bool mounted;
+	if (mounted)
+		return;
+	mounted = true;
 	mkdir("/run", 0755);
 	mkdir("/run/vrun", 0755);
 	for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++) {
@@ -228,7 +234,6 @@ int main(void)
 		report_devices();
 		report("probe: done");
 	} else {
-		mount_shares();
 		int listen_fd = agent_listen();
 		int host = listen_fd >= 0 ? connect_host() : -1;
 		if (host >= 0) {

@@ -386,6 +386,7 @@ static void handle_create(int fd, const char *payload, size_t len)
 		reply_error(fd, &f);
 		return;
 	}
+	mount_shares();
 	/* id NUL bundle NUL config.json */
 	size_t id_len = strnlen(payload, len);
 	size_t bundle_len = id_len < len ? strnlen(payload + id_len + 1, len - id_len - 1) : 0;

@@ -72,6 +72,17 @@ void fs_wait_ready(int fd, short events)
 		;
 }
 
+size_t fs_read_to_end(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	while (len < size - 1 &&
+	       ((n = read(fd, buf + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	buf[len] = '\0';
+	return len;
+}
+
 int fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *data = buf;

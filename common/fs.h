@@ -17,6 +17,10 @@ int fs_read_file_at(int dirfd, const char *name, const char *display, size_t max
 int fs_read_fd(int fd, const char *display, size_t max_size, char **data, size_t *len,
 	       struct error **err);
 
+/* Reads fd to its end (or until `size` - 1 bytes) into buf, NUL-terminated;
+ * the bytes read.  For short messages: a child's word, a status. */
+size_t fs_read_to_end(int fd, char *buf, size_t size);
+
 /* Writes all of data to fd, retrying short writes and EINTR, and waiting
  * when a non-blocking fd is full.  Returns 0, or -1 with errno set. */
 int fs_write_all(int fd, const void *data, size_t len);

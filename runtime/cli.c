@@ -27,6 +27,8 @@ const struct command commands[] = {
 	{"check", cmd_check, "check [--kernel PATH]", "check that this host can run microVMs"},
 	{"image", cmd_image, "image unpack [--quiet] SRC[:TAG|@sha256:DIGEST] BUNDLE",
 	 "unpack an OCI layout, oci-archive or docker-archive to a bundle"},
+	{"pool", cmd_pool, "pool fill N | drain | status",
+	 "VMs booted ahead for containers with annotation io.vrun.pool=true"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -14,6 +14,8 @@ struct vrun_context {
 	bool systemd_cgroup;
 	const char *cgroup_manager;
 	const char *vmm_user; /* --vmm-user USER[:GROUP], or NULL */
+	const char *log_path; /* --log FILE, or NULL */
+	unsigned log_format;  /* --log-format (enum log_format) */
 	int exit_status;      /* what vrun exits with, when a verb sets it (-1: 0 or 1) */
 };
 
@@ -65,6 +67,7 @@ int cmd_list(struct vrun_context *ctx, int argc, char **argv, struct error **err
 int cmd_delete(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 int cmd_image(struct vrun_context *ctx, int argc, char **argv, struct error **err);
+int cmd_pool(struct vrun_context *ctx, int argc, char **argv, struct error **err);
 
 /* The `--version` text: "vrun version X\ncommit: C\nspec: S\n". */
 const char *vrun_version_text(void);

@@ -27,6 +27,7 @@
 #include "runtime/guest.h"
 #include "runtime/hooks.h"
 #include "runtime/passed_fds.h"
+#include "runtime/pool.h"
 #include "runtime/supervisor.h"
 #include "runtime/vm_shape.h"
 
@@ -40,19 +41,24 @@ static char *state_dir(const char *root, const char *id)
 	return dir;
 }
 
-/* The VMM's word: "R", or "E<code>:<message>", or nothing if it died. */
+/* The VMM's word: "R", or "E<code>:<message>", or nothing if it died;
+ * to the pipe's end, or a NUL (a pool claim's, whose connection goes on:
+ * read a byte at a time, so as not to take what follows). */
 static int wait_created(int sync, pid_t pid, const char *dir, int *exit_code, struct error **err)
 {
 	char msg[4096];
 	size_t len = 0;
 	ssize_t n;
-	while (len < sizeof(msg) - 1 && ((n = read(sync, msg + len, sizeof(msg) - 1 - len)) > 0 ||
-					 (n < 0 && errno == EINTR)))
+	while (len < sizeof(msg) - 1 &&
+	       ((n = read(sync, msg + len, 1)) > 0 || (n < 0 && errno == EINTR))) {
+		if (n > 0 && msg[len] == '\0')
+			break;
 		len += n > 0 ? (size_t)n : 0;
+	}
 	msg[len] = '\0';
 	if (len > 0 && msg[0] == 'R')
 		return 0;
-	waitpid(pid, NULL, 0);
+	waitpid(pid, NULL, 0); /* a pooled VMM is not our child: ECHILD */
 	int code = 1, skip = 0;
 	if (len > 0 && sscanf(msg, "E%d:%n", &code, &skip) >= 1 && skip > 0) {
 		*exit_code = code;
@@ -126,6 +132,15 @@ static pid_t fork_vmm(const struct supervisor_config *sc, struct container *c, i
 	return pid;
 }
 
+static const char *absolute(const char *path, const char *cwd, char *out, size_t size)
+{
+	if (path == NULL || path[0] == '/')
+		return path;
+	if (snprintf(out, size, "%s/%s", cwd, path) >= (int)size)
+		return path; /* the VMM fails to open it, and says so */
+	return out;
+}
+
 /* What a valid config.json may ask that the guest cannot give: refused
  * before a VM boots.  A seccomp listener (SCMP_ACT_NOTIFY) would be a
  * process of the host's answering for the guest's syscalls. */
@@ -148,7 +163,7 @@ static int check_supported(const struct oci_config *config, struct error **err)
 
 /* --vmm-user USER[:GROUP]: names or numbers of the host's; without a
  * group, the user's own. */
-static int parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error **err)
+int launch_parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error **err)
 {
 	char user[256], *end;
 	const char *colon = strchr(spec, ':');
@@ -181,6 +196,44 @@ static int parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error
 	return 0;
 }
 
+/* A VM from the pool (pool.h) when the container asks for one and one of
+ * its shape waits: 0 with *fd and *pid, 1 when the VMM is to be forked. */
+static int claim_pooled(const struct vrun_context *ctx, const struct supervisor_config *sc,
+			const struct passed_fds *fds, int *fd, pid_t *pid, struct error **err)
+{
+	const char *why = pool_refusal(sc->config, fds->n);
+	if (why != NULL) {
+		if (oci_strmap_get(&sc->config->annotations, POOL_ANNOTATION) != NULL)
+			log_debug("pool: %s: booting a VM", why);
+		return 1;
+	}
+	char key[POOL_KEY_MAX], cwd[PATH_MAX], console[2 * PATH_MAX], log_path[2 * PATH_MAX];
+	pool_key(sc->guest->boot, sc->guest->initramfs, sc->shape->memory, sc->shape->vcpus,
+		 sc->shape->cmdline_extra, ctx->vmm_user, key, sizeof(key));
+	/* The VMM's working directory is not ours. */
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return error_set(err, errno, "getcwd");
+	const char *socket = absolute(sc->console_socket, cwd, console, sizeof(console));
+	const char *log = absolute(ctx->log_path, cwd, log_path, sizeof(log_path));
+	struct pool_claim claim = {.id = sc->id,
+				   .state_dir = sc->state_dir,
+				   .bundle = sc->bundle,
+				   .cgroup = sc->cgroup,
+				   .console_socket = socket,
+				   .log_path = log,
+				   .log_format = ctx->log_format,
+				   .debug = log_debug_enabled(),
+				   .config_text = sc->config_text,
+				   .config_len = sc->config_len,
+				   .stdio = {0, 1, 2}};
+	int ret = pool_take(ctx->root, key, &claim, fd, pid, err);
+	if (ret == 1)
+		log_debug("pool: no VM of this shape waits: booting one");
+	else if (ret == 0)
+		log_debug("pool: VMM pid %d takes the container", (int)*pid);
+	return ret;
+}
+
 static int launch(struct vrun_context *ctx, const struct launch_options *o, struct container *c,
 		  int *exit_code, struct error **err)
 {
@@ -194,7 +247,8 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 
 	uid_t vmm_uid = 0;
 	gid_t vmm_gid = 0;
-	if ((ctx->vmm_user != NULL && parse_vmm_user(ctx->vmm_user, &vmm_uid, &vmm_gid, err) < 0) ||
+	if ((ctx->vmm_user != NULL &&
+	     launch_parse_vmm_user(ctx->vmm_user, &vmm_uid, &vmm_gid, err) < 0) ||
 	    passed_fds_collect((unsigned)o->preserve_fds, true, &fds, err) < 0 ||
 	    oci_config_load_text(o->bundle, &config, &text, &len, err) < 0)
 		return -1;
@@ -233,14 +287,22 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.console_socket = o->console_socket,
 		.fds = fds.n > 0 ? &fds : NULL,
 		.sync_fd = sync[1],
+		.status_fd = -1,
 		.vmm_user = ctx->vmm_user != NULL,
 		.vmm_uid = vmm_uid,
 		.vmm_gid = vmm_gid,
 	};
-	pid_t pid = fork_vmm(&sc, c, sync, err);
-	int ret = pid < 0 ? -1 : wait_created(sync[0], pid, dir, exit_code, err);
+	pid_t pid = 0;
+	int taken = claim_pooled(ctx, &sc, &fds, &c->pool_fd, &pid, err);
+	if (taken == 1)
+		pid = fork_vmm(&sc, c, sync, err);
+	else
+		close(sync[1]);
+	int ret = taken < 0 || pid < 0 ? -1
+		  : taken == 0	       ? wait_created(c->pool_fd, pid, dir, exit_code, err)
+				       : wait_created(sync[0], pid, dir, exit_code, err);
 	close(sync[0]);
-	if (pid < 0)
+	if (taken == 1 && pid < 0)
 		close(sync[1]);
 	if (ret == 0 && (ret = write_record(c, pid, bundle, &config, err)) == 0)
 		ret = vm_shape_record(c->dirfd, &shape, err);

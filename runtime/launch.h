@@ -40,6 +40,10 @@ int launch_container(struct vrun_context *ctx, const struct launch_options *o, s
  * containerd-shim read). */
 int launch_write_pid_file(const char *path, pid_t pid, struct error **err);
 
+/* --vmm-user USER[:GROUP]: names or numbers of the host's; without a
+ * group, the user's own. */
+int launch_parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error **err);
+
 /* Tells the agent to start the prepared process and records `running`. */
 int start_container(struct container *c, const char *root, struct error **err);
 

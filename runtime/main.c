@@ -115,6 +115,8 @@ static int run(int argc, char **argv, int *exit_status, struct error **err)
 		return -1;
 	if (log_open(g.log_path, g.log_format, g.ctx.debug, err) < 0)
 		return -1;
+	g.ctx.log_path = g.log_path;
+	g.ctx.log_format = g.log_format;
 	if (g.version) {
 		fputs(vrun_version_text(), stdout);
 		return 0;

@@ -182,6 +182,8 @@ void container_close(struct container *c)
 		close(c->dirfd);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
+	if (c->pool_fd >= 0)
+		close(c->pool_fd);
 	free(c->id);
 	*c = (struct container)CONTAINER_INIT;
 }

@@ -28,14 +28,12 @@ struct container {
 	int dirfd;
 	int lockfd; /* -1 when not locked */
 	struct container_record record;
+	int pool_fd; /* create of a pooled VM: the claim's connection (pool.h), else -1 */
 };
 
 #define CONTAINER_INIT                                                                             \
 	{                                                                                          \
-		NULL, -1, -1, -1,                                                                  \
-		{                                                                                  \
-			{0}, 0                                                                     \
-		}                                                                                  \
+		NULL, -1, -1, -1, {{0}, 0}, -1                                                     \
 	}
 
 /* /run/vrun for root, $XDG_RUNTIME_DIR/vrun (or /run/user/UID/vrun) else. */

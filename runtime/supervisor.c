@@ -28,6 +28,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/timefmt.h"
 #include "common/xalloc.h"
 #include "netns/net.h"
@@ -35,6 +36,7 @@
 #include "runtime/agent_client.h"
 #include "runtime/cgroup.h"
 #include "runtime/passed_fds.h"
+#include "runtime/pool.h"
 #include "runtime/procview.h"
 #include "runtime/stdio_relay.h"
 #include "runtime/terminal.h"
@@ -82,6 +84,7 @@ struct supervisor {
 	struct net_config net;		 /* its interfaces, each with a tap beside it */
 	int taps[NET_MAX_IFACES];
 	bool late_nic;		 /* taps[0] is LATE_NIC_TAP */
+	bool pooled;		 /* booted for a pool: shares exported at the claim */
 	struct timespec started; /* CLOCK_MONOTONIC: the --debug timings */
 };
 
@@ -105,12 +108,16 @@ static void report_parent(struct supervisor *s, int code, const char *msg)
 	char buf[4096];
 	int n = code == 0 ? snprintf(buf, sizeof(buf), "R")
 			  : snprintf(buf, sizeof(buf), "E%d:%s", code, msg);
-	if (s->c->sync_fd >= 0) {
-		size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-		if (fs_write_all(s->c->sync_fd, buf, len) < 0)
-			log_warning("report to the parent: %s", strerror(errno));
+	if (s->c->sync_fd < 0)
+		return;
+	/* A claim's word ends with its NUL (buf[len]): the connection
+	 * stays, for the exit status. */
+	bool claim = s->c->status_fd >= 0;
+	size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	if (fs_write_all(s->c->sync_fd, buf, len + (claim ? 1 : 0)) < 0)
+		log_warning("report to the parent: %s", strerror(errno));
+	if (!claim)
 		close(s->c->sync_fd);
-	}
 }
 
 /* The VMM's mounts live in a mount namespace of its own: they go when it
@@ -336,6 +343,25 @@ static void undo_redirects(struct supervisor *s, size_t n)
 	}
 }
 
+/* A new one, as runc makes: what the caller does to the container's
+ * namespace (/proc/PID/ns/net) must not reach the host's. */
+static int new_network_namespace(struct supervisor *s, struct error **err)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return error_set(err, errno, "network: a new network namespace");
+	/* The caller may make the network in it after create (ctr run
+	 * --cni): a NIC on a tap of its own waits for `start`. */
+	struct error *tap_err = NULL;
+	s->late_nic = net_tap_open(LATE_NIC_TAP, 1500, &s->taps[0], &tap_err) == 0;
+	log_debug("network: a new network namespace (no path in config.json): loopback "
+		  "only%s%s",
+		  s->late_nic ? ", and a NIC for a network made before start"
+			      : "; no NIC for a later network: ",
+		  s->late_nic ? "" : tap_err->msg);
+	error_release(&tap_err);
+	return 0;
+}
+
 /* In the container's network namespace: its interfaces, a tap beside
  * each joined to it by tc redirects.  The VMM serves the taps (they go
  * when it ends); the redirects come off in teardown_network. */
@@ -343,24 +369,8 @@ static int setup_network(struct supervisor *s, struct error **err)
 {
 	int old;
 	s->netns = oci_namespace_path(s->c->config, "network");
-	if (s->netns == NULL && oci_has_namespace(s->c->config, "network")) {
-		/* A new one, as runc makes: what the caller does to the
-		 * container's namespace (/proc/PID/ns/net) must not reach the
-		 * host's. */
-		if (unshare(CLONE_NEWNET) < 0)
-			return error_set(err, errno, "network: a new network namespace");
-		/* The caller may make the network in it after create (ctr run
-		 * --cni): a NIC on a tap of its own waits for `start`. */
-		struct error *tap_err = NULL;
-		s->late_nic = net_tap_open(LATE_NIC_TAP, 1500, &s->taps[0], &tap_err) == 0;
-		log_debug("network: a new network namespace (no path in config.json): loopback "
-			  "only%s%s",
-			  s->late_nic ? ", and a NIC for a network made before start"
-				      : "; no NIC for a later network: ",
-			  s->late_nic ? "" : tap_err->msg);
-		error_release(&tap_err);
-		return 0;
-	}
+	if (s->netns == NULL && oci_has_namespace(s->c->config, "network"))
+		return new_network_namespace(s, err);
 	if (s->netns == NULL) {
 		log_debug("network: no network namespace path in config.json: the guest has "
 			  "loopback only");
@@ -436,8 +446,6 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 	s->serial_fd = open(log_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (s->serial_fd < 0)
 		return error_set(err, errno, "%s", log_path);
-	rootfs_path(s, rootfs, sizeof(rootfs));
-	snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
 	char vsock_path[4096];
 	snprintf(vsock_path, sizeof(vsock_path), "%s/%s", s->c->state_dir, VSOCK_SOCKET);
 	const struct vm_shape *shape = s->c->shape;
@@ -454,11 +462,17 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		.cmdline = cmdline,
 		.serial_fd = s->serial_fd,
 		.vsock_path = vsock_path,
-		.shares = {{"rootfs", rootfs, config->root != NULL && config->root->readonly},
-			   {"mounts", binds, false}},
-		.nr_shares = bind_share ? 2 : 1,
+		.shares = {{"rootfs", NULL, false}, {"mounts", NULL, false}},
+		.nr_shares = bind_share || s->pooled ? 2 : 1,
 		.nr_nics = (unsigned)s->net.n,
 	};
+	if (!s->pooled) { /* a pool's VM gets them at its claim */
+		rootfs_path(s, rootfs, sizeof(rootfs));
+		snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
+		vc.shares[0].path = rootfs;
+		vc.shares[0].read_only = config->root != NULL && config->root->readonly;
+		vc.shares[1].path = binds;
+	}
 	for (size_t i = 0; i < s->net.n; i++) {
 		vc.nics[i] =
 			(struct vm_nic){.tap = s->taps[i], .mtu = (uint16_t)s->net.ifaces[i].mtu};
@@ -739,11 +753,14 @@ static int place_in_cgroup(const struct supervisor_config *c, struct error **err
  * small (confine_mounts): /dev/kvm, the guest's kernel and initrd, the
  * terminal and the console socket (the master is sent once the process
  * is there, as before), /dev/null, /dev/fuse for procview. */
-static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
+static int take_host_files(struct supervisor *s, struct error **err)
 {
 	struct vm_config files = {.kernel = s->c->guest->boot, .initrd = s->c->guest->initramfs};
-	if (vm_open_host_files(&files, &s->host_files, err) < 0)
-		return -1;
+	return vm_open_host_files(&files, &s->host_files, err);
+}
+
+static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **err)
+{
 	if (tty && s->c->console_socket != NULL) {
 		const struct oci_process *p = s->c->config->process;
 		uint16_t rows = p->console_size ? (uint16_t)p->console_size->height : 0;
@@ -762,20 +779,11 @@ static int take_what_needs_paths(struct supervisor *s, bool tty, struct error **
 	return 0;
 }
 
-static int create_container(struct supervisor *s, struct error **err)
+/* The VM runs and its agent has said hello: the container's process,
+ * prepared in the guest. */
+static int create_in_guest(struct supervisor *s, bool tty, struct error **err)
 {
-	bool bind_share;
 	int code = 1;
-	/* While we are one thread: all of the VMM's are confined at once
-	 * (confine_mounts). */
-	if (lockdown_mode() != LOCKDOWN_OFF && own_mount_namespace(s, err) < 0)
-		return 1;
-	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
-	if (setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
-	    setup_bind_share(s, &bind_share, err) < 0 || setup_network(s, err) < 0 ||
-	    listen_agent(s, err) < 0 || take_what_needs_paths(s, tty, err) < 0 ||
-	    confine_mounts(s, err) < 0 || boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
-		return 1;
 	if (tty ? connect_terminal(s, err) < 0 : connect_stdio(s, err) < 0)
 		return 1;
 	/* With a console socket the caller's stdio is not the container's:
@@ -807,9 +815,27 @@ static int create_container(struct supervisor *s, struct error **err)
 	return 0;
 }
 
-int supervisor_run(const struct supervisor_config *c)
+static int create_container(struct supervisor *s, struct error **err)
 {
-	struct supervisor s = {
+	bool bind_share;
+	/* While we are one thread: all of the VMM's are confined at once
+	 * (confine_mounts). */
+	if (lockdown_mode() != LOCKDOWN_OFF && own_mount_namespace(s, err) < 0)
+		return 1;
+	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
+	if (setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
+	    setup_bind_share(s, &bind_share, err) < 0 || setup_network(s, err) < 0 ||
+	    listen_agent(s, err) < 0 || take_host_files(s, err) < 0 ||
+	    take_what_needs_paths(s, tty, err) < 0 || confine_mounts(s, err) < 0 ||
+	    boot(s, bind_share, err) < 0 || accept_agent(s, err) < 0)
+		return 1;
+	return create_in_guest(s, tty, err);
+}
+
+/* Before the VM: what every VMM's process needs; 0, or -1 reported. */
+static int supervisor_init(struct supervisor *s, const struct supervisor_config *c)
+{
+	*s = (struct supervisor){
 		.c = c,
 		.listen_fd = -1,
 		.agent_fd = -1,
@@ -825,7 +851,7 @@ int supervisor_run(const struct supervisor_config *c)
 	struct error *err = NULL;
 	sigset_t forwarded;
 
-	clock_gettime(CLOCK_MONOTONIC, &s.started);
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	/* One malloc arena for all the VMM's threads, which allocate little:
 	 * glibc's arena per thread cost 80 to 116 KiB each, 0.5 MiB of the
 	 * VMM's 3 MiB of private memory (docs/performance.md). */
@@ -833,21 +859,74 @@ int supervisor_run(const struct supervisor_config *c)
 	if (c->vmm_user)
 		lockdown_set_user(c->vmm_uid, c->vmm_gid);
 	if (lockdown_arm(getenv("VRUN_VMM_LOCKDOWN"), &err) < 0 || lockdown_limits(&err) < 0) {
-		report_parent(&s, 1, err->msg);
+		report_parent(s, 1, err->msg);
 		error_release(&err);
-		return 1;
+		return -1;
 	}
 
 	/* Blocked before any thread starts, so only the signalfd takes them. */
 	forwarded_signals(&forwarded);
 	sigprocmask(SIG_BLOCK, &forwarded, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	s.signal_fd = signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
-	s.vm_done_fd = eventfd(0, EFD_CLOEXEC);
-	if (s.signal_fd < 0 || s.vm_done_fd < 0) {
-		report_parent(&s, 1, "signalfd or eventfd failed");
+	s->signal_fd = signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
+	s->vm_done_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->signal_fd < 0 || s->vm_done_fd < 0) {
+		report_parent(s, 1, "signalfd or eventfd failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* The container is created: report, supervise it, and end with its
+ * status. */
+static int run_created(struct supervisor *s)
+{
+	const struct supervisor_config *c = s->c;
+	const char *lock_failure = lockdown_failure();
+	if (lock_failure != NULL) {
+		report_parent(s, 1, lock_failure);
+		shut_down(s);
 		return 1;
 	}
+	log_debug("create: the process prepared %ld ms after the %s", timefmt_ms_since(&s->started),
+		  s->pooled ? "claim" : "VMM started");
+	report_parent(s, 0, NULL);
+	show_processes(s);
+	if (lock_down(s) < 0) {
+		shut_down(s);
+		return STATUS_VM_FAILURE;
+	}
+	int status = supervise(s);
+	struct timespec exited;
+	clock_gettime(CLOCK_MONOTONIC, &exited);
+	if (status >= 0)
+		stdio_relay_wait(&s->relay, OUTPUT_DRAIN_MS);
+	else {
+		/* The console's end says why (a panic, say); `run` and
+		 * `delete` remove vmm.log with the container. */
+		char tail[1024] = "";
+		if (s->serial_fd >= 0)
+			log_tail(s->serial_fd, tail, sizeof(tail));
+		log_warning("container %s: the VM ended before the container process; the end of "
+			    "its console (%s/%s):\n%s",
+			    c->id, c->state_dir, VMM_LOG, tail);
+	}
+	shut_down(s);
+	if (status >= 0)
+		log_debug("exit: the VMM done %ld ms after the agent reported the process's exit",
+			  timefmt_ms_since(&exited));
+	status = status >= 0 ? status : STATUS_VM_FAILURE;
+	if (c->status_fd >= 0 && dprintf(c->status_fd, "X%d", status) < 0)
+		log_warning("exit status to the claim's caller: %s", strerror(errno));
+	return status;
+}
+
+int supervisor_run(const struct supervisor_config *c)
+{
+	struct supervisor s;
+	struct error *err = NULL;
+	if (supervisor_init(&s, c) < 0)
+		return 1;
 	int code = place_in_cgroup(c, &err) < 0 ? 1 : create_container(&s, &err);
 	if (code != 0) {
 		report_parent(&s, code, err != NULL ? err->msg : "create failed");
@@ -855,38 +934,226 @@ int supervisor_run(const struct supervisor_config *c)
 		shut_down(&s);
 		return code;
 	}
-	const char *lock_failure = lockdown_failure();
-	if (lock_failure != NULL) {
-		report_parent(&s, 1, lock_failure);
+	return run_created(&s);
+}
+
+/* ---- A pool's VMM (pool.h) ---- */
+
+/* Booted before its container is known: a mount and a network namespace
+ * of its own (made while it is one thread), shares that export nothing
+ * yet, a NIC for the network a caller may make before start. */
+static int pool_boot(struct supervisor *s, struct error **err)
+{
+	if (own_mount_namespace(s, err) < 0 || new_network_namespace(s, err) < 0)
+		return -1;
+	if (!s->late_nic)
+		return error_set_kind(err, ENODEV, "pool: no tap for the VM's NIC (see --debug)");
+	if (listen_agent(s, err) < 0 || take_host_files(s, err) < 0 || boot(s, false, err) < 0 ||
+	    accept_agent(s, err) < 0)
+		return -1;
+	/* The agent's connection is made: its socket is done with. */
+	close(s->listen_fd);
+	s->listen_fd = -1;
+	unlink(s->listen_path);
+	s->listen_path[0] = '\0';
+	return 0;
+}
+
+/* The entry's key and pid files, then its claim socket: there last, for
+ * a claimer takes only an entry that has one. */
+static int pool_wait_here(struct supervisor *s, const struct pool_vmm_config *p, int *claim_fd,
+			  struct error **err)
+{
+	char text[64], path[PATH_MAX];
+	uint64_t start = 0;
+	int entry = open(p->entry_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (entry < 0)
+		return error_set(err, errno, "pool entry %s", p->entry_dir);
+	proc_start_time(getpid(), &start);
+	int n = snprintf(text, sizeof(text), "%d %llu", (int)getpid(), (unsigned long long)start);
+	int ret = fs_write_file_atomic(entry, POOL_KEY_FILE, p->key, strlen(p->key), 0600, err);
+	if (ret == 0)
+		ret = fs_write_file_atomic(entry, POOL_PID_FILE, text, (size_t)n, 0600, err);
+	close(entry);
+	if (ret < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", p->entry_dir, POOL_CLAIM_SOCKET);
+	*claim_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*claim_fd < 0 || unix_bind(*claim_fd, path) < 0 || listen(*claim_fd, 4) < 0)
+		return error_set(err, errno, "pool: listen on %s", path);
+	(void)s;
+	return 0;
+}
+
+/* Until a claim by a process of our user (its connection), or -1 when
+ * the VM ends or a signal ends the VMM first. */
+static int pool_wait_claim(struct supervisor *s, int listen_fd)
+{
+	for (;;) {
+		struct pollfd fds[3] = {{listen_fd, POLLIN, 0},
+					{s->vm_done_fd, POLLIN, 0},
+					{s->signal_fd, POLLIN, 0}};
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (fds[1].revents != 0)
+			return -1;
+		struct signalfd_siginfo info;
+		while (fds[2].revents != 0 && read(s->signal_fd, &info, sizeof(info)) > 0)
+			if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT ||
+			    info.ssi_signo == SIGHUP)
+				return -1;
+		if (fds[0].revents == 0)
+			continue;
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    cred.uid == geteuid())
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* The claimer's stdio becomes ours, and its log. */
+static void pool_take_stdio(struct pool_claim *claim)
+{
+	for (int i = 0; i < 3; i++) {
+		if (claim->stdio[i] < 0)
+			continue;
+		dup2(claim->stdio[i], i);
+		close(claim->stdio[i]);
+		claim->stdio[i] = -1;
+	}
+	struct error *err = NULL;
+	log_close();
+	if (log_open(claim->log_path, claim->log_format, claim->debug, &err) < 0) {
+		log_warning("%s", err->msg);
+		error_release(&err);
+	}
+}
+
+/* The entry's console log and vsock socket move into the container's
+ * state dir (the same file system: <root>), and the entry goes. */
+static int pool_move_in(struct supervisor *s, const char *entry_dir, struct error **err)
+{
+	static const char *const files[] = {VMM_LOG, VSOCK_SOCKET};
+	char from[PATH_MAX], to[PATH_MAX];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(from, sizeof(from), "%s/%s", entry_dir, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", s->c->state_dir, files[i]);
+		if (rename(from, to) < 0)
+			return error_set(err, errno, "pool: move %s to %s", from, to);
+	}
+	/* Its path is the entry's; `delete` removes it with the state dir. */
+	vm_leave_socket_file(&s->vm);
+	struct error *ignored = NULL;
+	fs_remove_tree_at(AT_FDCWD, entry_dir, &ignored);
+	error_release(&ignored);
+	return 0;
+}
+
+/* The rootfs, and the bind mounts' share when there is one, exported
+ * from the root confine_mounts left (vmm_root.h). */
+static int pool_export(struct supervisor *s, bool bind_share, struct error **err)
+{
+	char rootfs[4096], binds[4096];
+	const struct oci_config *config = s->c->config;
+	rootfs_path(s, rootfs, sizeof(rootfs));
+	snprintf(binds, sizeof(binds), "%s/%s", s->c->state_dir, BIND_SHARE_DIR);
+	if (vm_export_share(&s->vm, 0, rootfs, config->root != NULL && config->root->readonly,
+			    err) < 0)
+		return -1;
+	return bind_share ? vm_export_share(&s->vm, 1, binds, false, err) : 0;
+}
+
+/* What create_container does, for a VM that runs already. */
+static int pool_create(struct supervisor *s, const char *entry_dir, struct error **err)
+{
+	bool bind_share;
+	bool tty = s->c->config->process != NULL && s->c->config->process->terminal;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	if (place_in_cgroup(s->c, err) < 0 || pool_move_in(s, entry_dir, err) < 0 ||
+	    setup_rootfs_overlay(s, err) < 0 || prepare_mount_points(s, err) < 0 ||
+	    setup_bind_share(s, &bind_share, err) < 0 || take_what_needs_paths(s, tty, err) < 0 ||
+	    confine_mounts(s, err) < 0 || pool_export(s, bind_share, err) < 0)
+		return 1;
+	return create_in_guest(s, tty, err);
+}
+
+int supervisor_pool_run(const struct pool_vmm_config *p)
+{
+	struct supervisor_config entry = {.id = "(pool)",
+					  .state_dir = p->entry_dir,
+					  .guest = p->guest,
+					  .shape = p->shape,
+					  .sync_fd = p->sync_fd,
+					  .status_fd = -1,
+					  .vmm_user = p->vmm_user,
+					  .vmm_uid = p->vmm_uid,
+					  .vmm_gid = p->vmm_gid};
+	struct supervisor s;
+	struct error *err = NULL;
+	int listen_fd = -1;
+	if (supervisor_init(&s, &entry) < 0)
+		return 1;
+	s.pooled = true;
+	/* `pool fill` removes the entry of a VMM that did not boot, once it
+	 * has the end of its log. */
+	if (pool_boot(&s, &err) < 0 || pool_wait_here(&s, p, &listen_fd, &err) < 0) {
+		report_parent(&s, 1, err->msg);
+		error_release(&err);
 		shut_down(&s);
 		return 1;
 	}
-	log_debug("create: the process prepared %ld ms after the VMM started",
+	log_debug("pool: %s waits for a claim, %ld ms after the VMM started", p->entry_dir,
 		  timefmt_ms_since(&s.started));
 	report_parent(&s, 0, NULL);
-	show_processes(&s);
-	if (lock_down(&s) < 0) {
+	int claim_fd = pool_wait_claim(&s, listen_fd);
+	close(listen_fd);
+	struct pool_claim claim = {.stdio = {-1, -1, -1}};
+	if (claim_fd < 0 || pool_claim_receive(claim_fd, &claim, &err) < 0) {
+		if (err != NULL)
+			log_warning("%s", err->msg);
+		error_release(&err);
+		pool_claim_release(&claim);
 		shut_down(&s);
-		return STATUS_VM_FAILURE;
+		fs_remove_tree_at(AT_FDCWD, p->entry_dir, &err);
+		error_release(&err);
+		return claim_fd < 0 ? 0 : 1;
 	}
-	int status = supervise(&s);
-	struct timespec exited;
-	clock_gettime(CLOCK_MONOTONIC, &exited);
-	if (status >= 0)
-		stdio_relay_wait(&s.relay, OUTPUT_DRAIN_MS);
-	else {
-		/* The console's end says why (a panic, say); `run` and
-		 * `delete` remove vmm.log with the container. */
-		char tail[1024] = "";
-		if (s.serial_fd >= 0)
-			log_tail(s.serial_fd, tail, sizeof(tail));
-		log_warning("container %s: the VM ended before the container process; the end of "
-			    "its console (%s/%s):\n%s",
-			    c->id, c->state_dir, VMM_LOG, tail);
+	pool_take_stdio(&claim);
+	struct oci_config config;
+	struct supervisor_config claimed = {.id = claim.id,
+					    .state_dir = claim.state_dir,
+					    .bundle = claim.bundle,
+					    .config = &config,
+					    .config_text = claim.config_text,
+					    .config_len = claim.config_len,
+					    .guest = p->guest,
+					    .shape = p->shape,
+					    .cgroup = claim.cgroup,
+					    .console_socket = claim.console_socket,
+					    .sync_fd = claim_fd,
+					    .status_fd = claim_fd,
+					    .vmm_user = p->vmm_user,
+					    .vmm_uid = p->vmm_uid,
+					    .vmm_gid = p->vmm_gid};
+	s.c = &claimed;
+	int code = oci_config_parse(claim.config_text, claim.config_len, "config.json", &config,
+				    &err) < 0
+			   ? 1
+			   : pool_create(&s, p->entry_dir, &err);
+	if (code != 0) {
+		report_parent(&s, code, err != NULL ? err->msg : "create failed");
+		error_release(&err);
+		shut_down(&s);
+		fs_remove_tree_at(AT_FDCWD, p->entry_dir, &err);
+		error_release(&err);
+		return code;
 	}
-	shut_down(&s);
-	if (status >= 0)
-		log_debug("exit: the VMM done %ld ms after the agent reported the process's exit",
-			  timefmt_ms_since(&exited));
-	return status >= 0 ? status : STATUS_VM_FAILURE;
+	return run_created(&s);
 }

@@ -7,6 +7,7 @@
 #ifndef VRUN_RUNTIME_SUPERVISOR_H
 #define VRUN_RUNTIME_SUPERVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,7 +37,10 @@ struct supervisor_config {
 	const char *cgroup;	    /* from the cgroup root (cgroup.h); "" or NULL: none */
 	const char *console_socket; /* for process.terminal; NULL: our stdin and stdout */
 	struct passed_fds *fds;	    /* fds 3.. for the process (passed_fds.h); NULL: none */
-	int sync_fd;   /* to the parent: "R" when created, "E<code>:<message>" when not */
+	int sync_fd; /* to the parent: "R" when created, "E<code>:<message>" when not */
+	/* -1, or sync_fd when it is a pool claim's connection (pool.h): the
+	 * word ends with a NUL, and "X<status>" follows at the end. */
+	int status_fd;
 	bool vmm_user; /* --vmm-user: the VMM's threads take vmm_uid, vmm_gid */
 	uid_t vmm_uid;
 	gid_t vmm_gid;
@@ -48,5 +52,21 @@ void vmm_log_tail(const char *state_dir, char *out, size_t size);
 
 /* Runs the VMM; returns the status the VMM process exits with. */
 int supervisor_run(const struct supervisor_config *c);
+
+/* A pool's VMM (pool.h): boots in `entry_dir` (<root>/.pool/<n>), says
+ * "R" on sync_fd once it waits for a claim (or "E<code>:<message>"), and
+ * then serves the container that claims it; returns what the VMM exits
+ * with. */
+struct pool_vmm_config {
+	const char *entry_dir;
+	const char *key; /* pool_key's */
+	const struct guest_image *guest;
+	const struct vm_shape *shape;
+	int sync_fd;
+	bool vmm_user;
+	uid_t vmm_uid;
+	gid_t vmm_gid;
+};
+int supervisor_pool_run(const struct pool_vmm_config *p);
 
 #endif

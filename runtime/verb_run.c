@@ -15,6 +15,7 @@
 #include "runtime/container_id.h"
 #include "runtime/image_run.h"
 #include "runtime/launch.h"
+#include "runtime/pool.h"
 
 static volatile sig_atomic_t vmm_pid;
 
@@ -67,6 +68,10 @@ static int run(struct vrun_context *ctx, struct launch_options *o, bool detach, 
 	}
 	pid_t pid = (pid_t)c.record.state.pid;
 	vmm_pid = pid;
+	/* A pooled VMM is not our child: its status comes by the claim's
+	 * connection (pool.h). */
+	cleanup_close int pool_fd = c.pool_fd;
+	c.pool_fd = -1;
 	ret = start_container(&c, ctx->root, err);
 	container_close(&c); /* unlocked: kill, state and exec work meanwhile */
 	if (ret < 0) {
@@ -75,7 +80,7 @@ static int run(struct vrun_context *ctx, struct launch_options *o, bool detach, 
 	}
 	if (detach)
 		return 0;
-	ctx->exit_status = wait_vmm(pid);
+	ctx->exit_status = pool_fd >= 0 ? pool_wait_status(pool_fd) : wait_vmm(pid);
 	remove_container(ctx, o->id);
 	return 0;
 }

@@ -465,6 +465,15 @@ void vm_leave_socket_file(struct vm *vm)
 		vm->vsock.keep_socket = true;
 }
 
+int vm_export_share(struct vm *vm, unsigned index, const char *path, bool read_only,
+		    struct error **err)
+{
+	if (index >= vm->nr_fs)
+		return error_set_kind(err, EINVAL, "export `%s`: the VM has no share %u", path,
+				      index);
+	return fuse_server_export(&vm->fs[index].server, path, read_only, err);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)

@@ -54,7 +54,7 @@ struct vm_config {
 	int serial_fd;		/* where the guest's ttyS0 output goes; -1 drops it */
 	const char *vsock_path; /* the vsock device's host socket; NULL for none */
 	struct vm_share {
-		const char *tag, *path;
+		const char *tag, *path; /* path NULL: exported later (vm_export_share) */
 		bool read_only;
 	} shares[VM_MAX_SHARES]; /* virtio-fs exports */
 	unsigned nr_shares;
@@ -120,6 +120,10 @@ void vm_destroy(struct vm *vm);
 /* vm_destroy leaves the vsock device's socket file in place: the caller's
  * thread no longer sees it (lockdown.h), and `delete` removes it. */
 void vm_leave_socket_file(struct vm *vm);
+/* Gives share `index`, made without a path, the directory it exports,
+ * while the VM runs. */
+int vm_export_share(struct vm *vm, unsigned index, const char *path, bool read_only,
+		    struct error **err);
 
 const char *vm_exit_name(enum vm_exit why);
 

@@ -84,6 +84,21 @@ expect "features exits 0 with nothing on stderr" 0 '"ociVersionMin"' ""
 check "features: ociVersionMin/Max, hooks, namespaces, capabilities" jq -e '.ociVersionMin == "1.0.0" and .ociVersionMax == "1.2.0" and (.hooks | length) == 6 and (.linux.namespaces | index("pid") != null) and (.linux.capabilities | index("CAP_SYS_ADMIN") != null) and .linux.seccomp.enabled == true' <<<"$out"
 check "features: cgroup v2 and systemd paths; the VM-shaping annotations, two of them unsafe" jq -e '.linux.cgroup.v2 == true and .linux.cgroup.systemd == true and .annotations["io.vrun.vm.annotations"] == "io.vrun.kernel,io.vrun.kernel_cmdline,io.vrun.memory_mib,io.vrun.vcpus" and .potentiallyUnsafeConfigAnnotations == ["io.vrun.kernel", "io.vrun.kernel_cmdline"]' <<<"$out"
 
+# pool: its arguments, and an empty pool (booting one needs a VM:
+# tests/vmhost/pool.sh).
+run "$vrun" --root "$root" pool
+expect "pool without a subcommand says what it takes" 1 "" '^vrun: pool: expected fill N, drain or status$'
+run "$vrun" --root "$root" pool fill 0
+expect "pool fill 0 is refused" 1 "" "^vrun: pool fill: '0' is not a count from 1 to 64$"
+run "$vrun" --root "$root" pool fill
+expect "pool fill without a count is refused" 1 "" '^vrun: pool fill: expected a count$'
+run "$vrun" --root "$root" pool status
+expect "pool status of an empty pool" 0 "^pool: 0 VMs wait in $root/.pool$" ""
+mkdir -p "$root/.pool/7" && echo "$$ 1" >"$root/.pool/7/pid"
+run "$vrun" --root "$root" pool drain
+expect "pool drain of an empty pool; an entry whose VMM is gone is removed" 0 '^pool: 0 VMs ended$' ""
+check "... the dead entry is gone" test ! -e "$root/.pool/7"
+
 # Bad configs and bundles through create.
 mkdir -p "$work/bad"
 echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"cwd": "/", "args": []}}' >"$work/bad/config.json"

@@ -630,6 +630,34 @@ static void test_read_only_export(void **state)
 	assert_int_equal(st.st_size, 13);
 }
 
+/* A pool's VM (runtime/pool.h): the server exists before its export;
+ * every request fails with EIO until the export, which comes once. */
+static void test_export_later(void **state)
+{
+	struct fixture *f = *state;
+	struct error *err = NULL;
+	fuse_server_release(&f->server);
+	fuse_server_init_unexported(&f->server);
+	struct fuse_init_in in = {.major = 7, .minor = 38, .max_readahead = 65536};
+	struct reply r = call(f, FUSE_INIT, 0, &in, sizeof(in), NULL);
+	assert_int_equal(r.error, -EIO);
+	r = call(f, FUSE_LOOKUP, FUSE_ROOT_ID, NAME("hello.txt"), NULL);
+	assert_int_equal(r.error, -EIO);
+	char missing[80];
+	snprintf(missing, sizeof(missing), "%s/no-such-dir", f->dir);
+	assert_int_equal(fuse_server_export(&f->server, missing, false, &err), -1);
+	assert_non_null(strstr(err->msg, "no-such-dir"));
+	error_release(&err);
+	assert_int_equal(fuse_server_export(&f->server, f->dir, true, &err), 0);
+	init_server(f);
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	assert_true(e.nodeid > FUSE_ROOT_ID);
+	assert_true(f->server.read_only);
+	assert_int_equal(fuse_server_export(&f->server, f->dir, false, &err), -1);
+	assert_int_equal(err->errnum, EBUSY);
+	error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_protocol_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_export, setup_read_only, teardown),
+		cmocka_unit_test_setup_teardown(test_export_later, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,7 +160,9 @@ int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool
 		return error_set_kind(err, EINVAL, "virtio-fs tag `%s`: 1 to %d bytes", tag,
 				      VIRTIO_FS_TAG_MAX);
 	memcpy(fs->tag, tag, strlen(tag));
-	if (fuse_server_init(&fs->server, path, read_only, err) < 0)
+	if (path == NULL)
+		fuse_server_init_unexported(&fs->server);
+	else if (fuse_server_init(&fs->server, path, read_only, err) < 0)
 		return -1;
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_cond_init(&fs->wake, NULL);

@@ -30,7 +30,8 @@ struct virtio_fs {
 
 extern const struct virtio_device_ops virtio_fs_ops;
 
-/* Exports `path` under `tag`. */
+/* Exports `path` under `tag`; with `path` NULL, nothing until
+ * fuse_server_export(&fs->server, ...) (server.h). */
 int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool read_only,
 		   struct error **err);
 /* Starts the worker once the transport exists. */

@@ -278,7 +278,9 @@ size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in
 	if (hdr.len >= sizeof(hdr) + extensions && hdr.len <= in_len) {
 		r.args = in + sizeof(hdr);
 		r.args_len = hdr.len - sizeof(hdr) - extensions;
-		reply.error = dispatch(s, &r);
+		/* Nothing to serve yet: a pool's VM before its container. */
+		reply.error =
+			__atomic_load_n(&s->exported, __ATOMIC_ACQUIRE) ? dispatch(s, &r) : -EIO;
 	}
 	if (s->trace)
 		log_debug("fuse: op %u node %llu len %u -> %d (%zu bytes)", hdr.opcode,
@@ -295,11 +297,17 @@ size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in
 	return reply.len;
 }
 
-int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, struct error **err)
+void fuse_server_init_unexported(struct fuse_server *s)
+{
+	*s = (struct fuse_server){.timeout = 1, .trace = getenv("VRUN_TRACE_FUSE") != NULL};
+	fs_inodes_init(&s->inodes);
+}
+
+int fuse_server_export(struct fuse_server *s, const char *path, bool read_only, struct error **err)
 {
 	struct stat st;
-	*s = (struct fuse_server){
-		.read_only = read_only, .timeout = 1, .trace = getenv("VRUN_TRACE_FUSE") != NULL};
+	if (__atomic_load_n(&s->exported, __ATOMIC_ACQUIRE))
+		return error_set_kind(err, EBUSY, "export `%s`: the server exports already", path);
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(err, errno, "export `%s`", path);
@@ -308,11 +316,22 @@ int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, st
 		close(fd);
 		return -1;
 	}
-	fs_inodes_init(&s->inodes);
+	s->read_only = read_only;
 	struct fs_node *root = fs_inode_add(&s->inodes, fd, st.st_dev, st.st_ino, S_IFDIR);
 	if (root->id != FUSE_ROOT_NODE)
 		abort();
+	/* What the worker reads once it sees the export (release/acquire). */
+	__atomic_store_n(&s->exported, true, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, struct error **err)
+{
+	fuse_server_init_unexported(s);
+	if (fuse_server_export(s, path, read_only, err) == 0)
+		return 0;
+	fs_inodes_release(&s->inodes);
+	return -1;
 }
 
 void fuse_server_release(struct fuse_server *s)

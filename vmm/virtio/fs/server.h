@@ -43,6 +43,7 @@ struct fuse_handle {
 struct fuse_server {
 	struct fs_inode_table inodes;
 	bool read_only;
+	bool exported; /* set once (fuse_server_export), read by the worker */
 	bool initialized;
 	uint32_t proto_minor;	     /* the guest's FUSE minor version */
 	uint32_t timeout;	     /* seconds the guest may cache entries and attributes */
@@ -53,6 +54,12 @@ struct fuse_server {
 
 /* Exports the directory `path`. */
 int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, struct error **err);
+/* A server with no export yet: every request fails with EIO until
+ * fuse_server_export gives it one, which another thread may do while
+ * requests arrive (a pool's VM gets its container's rootfs at its claim,
+ * runtime/pool.h).  Only one export, ever. */
+void fuse_server_init_unexported(struct fuse_server *s);
+int fuse_server_export(struct fuse_server *s, const char *path, bool read_only, struct error **err);
 void fuse_server_release(struct fuse_server *s);
 
 /* Answers one request (`in`: the FUSE header and its arguments).  Returns
