@@ -7,11 +7,12 @@
 
 const struct command commands[] = {
 	{"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
-	{"create", cmd_create, "create --bundle DIR [--pid-file F] [--console-socket S] ID",
+	{"create", cmd_create,
+	 "create --bundle DIR [--pid-file F] [--console-socket S] [--pool] ID",
 	 "create a container (boot its microVM)"},
 	{"start", cmd_start, "start ID", "start the process of a created container"},
 	{"run", cmd_run,
-	 "run [--bundle DIR | --image SRC [--rm]] [--detach] [--pid-file F] ID [CMD...]",
+	 "run [--bundle DIR | --image SRC [--rm]] [--detach] [--pid-file F] [--pool] ID [CMD...]",
 	 "create, start and wait"},
 	{"state", cmd_state, "state ID", "print the state of a container as JSON"},
 	{"list", cmd_list, "list [--format table|json] [--quiet]", "list containers"},

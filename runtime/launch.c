@@ -198,12 +198,13 @@ int launch_parse_vmm_user(const char *spec, uid_t *uid, gid_t *gid, struct error
 
 /* A VM from the pool (pool.h) when the container asks for one and one of
  * its shape waits: 0 with *fd and *pid, 1 when the VMM is to be forked. */
-static int claim_pooled(const struct vrun_context *ctx, const struct supervisor_config *sc,
-			const struct passed_fds *fds, int *fd, pid_t *pid, struct error **err)
+static int claim_pooled(const struct vrun_context *ctx, bool asked,
+			const struct supervisor_config *sc, const struct passed_fds *fds, int *fd,
+			pid_t *pid, struct error **err)
 {
-	const char *why = pool_refusal(sc->config, fds->n);
+	const char *why = pool_refusal(sc->config, asked, fds->n);
 	if (why != NULL) {
-		if (oci_strmap_get(&sc->config->annotations, POOL_ANNOTATION) != NULL)
+		if (asked || oci_strmap_get(&sc->config->annotations, POOL_ANNOTATION) != NULL)
 			log_debug("pool: %s: booting a VM", why);
 		return 1;
 	}
@@ -293,7 +294,7 @@ static int launch(struct vrun_context *ctx, const struct launch_options *o, stru
 		.vmm_gid = vmm_gid,
 	};
 	pid_t pid = 0;
-	int taken = claim_pooled(ctx, &sc, &fds, &c->pool_fd, &pid, err);
+	int taken = claim_pooled(ctx, o->pool, &sc, &fds, &c->pool_fd, &pid, err);
 	if (taken == 1)
 		pid = fork_vmm(&sc, c, sync, err);
 	else
@@ -326,7 +327,8 @@ enum {
 	OPT_NO_KEYRING,
 	OPT_PRESERVE,
 	OPT_IMAGE,
-	OPT_RM
+	OPT_RM,
+	OPT_POOL
 };
 
 /* The options create and run share; run adds --detach. */
@@ -337,6 +339,7 @@ enum {
 		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},                                     \
 		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},                             \
 		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},                           \
+		{"pool", no_argument, NULL, OPT_POOL},                                             \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
 	}
@@ -380,6 +383,9 @@ int launch_parse_options(int argc, char **argv, struct launch_options *o, bool *
 			break;
 		case OPT_RM:
 			o->rm = true;
+			break;
+		case OPT_POOL:
+			o->pool = true;
 			break;
 		case OPT_PRESERVE:
 			errno = 0;

@@ -22,6 +22,7 @@ struct launch_options {
 	const char *image; /* run --image SRC: the bundle is made from it */
 	bool rm;	   /* run --image --rm: the container's layer goes at exit */
 	char **cmd;	   /* run --image ID CMD...: instead of the image's Cmd */
+	bool pool;	   /* --pool: a VM of `vrun pool fill` if one waits (pool.h) */
 	size_t ncmd;
 };
 

@@ -44,11 +44,11 @@ void pool_key(const char *boot, const char *initrd, uint64_t memory, unsigned vc
 		 lockdown != NULL ? lockdown : "");
 }
 
-const char *pool_refusal(const struct oci_config *config, unsigned passed_fds)
+const char *pool_refusal(const struct oci_config *config, bool asked, unsigned passed_fds)
 {
 	const char *wanted = oci_strmap_get(&config->annotations, POOL_ANNOTATION);
-	if (wanted == NULL || strcmp(wanted, "true") != 0)
-		return "not asked for (annotation " POOL_ANNOTATION ")";
+	if (!asked && (wanted == NULL || strcmp(wanted, "true") != 0))
+		return "not asked for (annotation " POOL_ANNOTATION ", or --pool)";
 	if (passed_fds > 0)
 		return "the process is given fds (--preserve-fds, LISTEN_FDS)";
 	if (!oci_has_namespace(config, "network"))

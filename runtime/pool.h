@@ -8,7 +8,7 @@
  * Their virtio-fs shares exist but export nothing yet.
  *
  * `create` and `run` of a config.json with the annotation io.vrun.pool
- * "true" take one whose shape is the container's (a claim) instead of
+ * "true", or with --pool, take one whose shape is the container's (a claim) instead of
  * forking a VMM: the entry's claim socket is renamed (the rename decides
  * between two claimers), and the VMM gets the container's id, state dir,
  * bundle, config.json, cgroup, console socket and log, and the caller's
@@ -59,11 +59,11 @@ struct pool_claim {
 void pool_key(const char *boot, const char *initrd, uint64_t memory, unsigned vcpus,
 	      const char *cmdline_extra, const char *vmm_user, char *out, size_t size);
 
-/* NULL when the container asks for a pooled VM and one can serve it; else
- * why not (for --debug).  Pooled VMs have a network namespace of their
- * own: a config that names one (CNI's) or has none boots its own VM, as
+/* NULL when the container asks for a pooled VM (annotation, or `asked`:
+ * create or run --pool) and one can serve it; else why not (for --debug).  Pooled VMs have a
+ * network namespace of their own: a config that names one (CNI's) or has none boots its own VM, as
  * does one with preserved fds. */
-const char *pool_refusal(const struct oci_config *config, unsigned passed_fds);
+const char *pool_refusal(const struct oci_config *config, bool asked, unsigned passed_fds);
 
 /* The claim on the wire; decode checks every length (the sender is a
  * process of the VMM's user, but the check costs nothing). */

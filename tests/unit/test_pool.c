@@ -139,16 +139,17 @@ static void test_refusal(void **state)
 {
 	(void)state;
 	struct oci_config c = with("true", NULL, true);
-	assert_null(pool_refusal(&c, 0));
-	assert_non_null(strstr(pool_refusal(&c, 2), "fds"));
+	assert_null(pool_refusal(&c, false, 0));
+	assert_non_null(strstr(pool_refusal(&c, false, 2), "fds"));
 	c = with(NULL, NULL, true);
-	assert_non_null(strstr(pool_refusal(&c, 0), "not asked"));
+	assert_non_null(strstr(pool_refusal(&c, false, 0), "not asked"));
+	assert_null(pool_refusal(&c, true, 0)); /* --pool */
 	c = with("yes", NULL, true);
-	assert_non_null(strstr(pool_refusal(&c, 0), "not asked"));
+	assert_non_null(strstr(pool_refusal(&c, false, 0), "not asked"));
 	c = with("true", NULL, false);
-	assert_non_null(strstr(pool_refusal(&c, 0), "host's network"));
+	assert_non_null(strstr(pool_refusal(&c, false, 0), "host's network"));
 	c = with("true", "/var/run/netns/x", true);
-	assert_non_null(strstr(pool_refusal(&c, 0), "joins a network namespace"));
+	assert_non_null(strstr(pool_refusal(&c, false, 0), "joins a network namespace"));
 }
 
 struct entry {

@@ -1,7 +1,8 @@
-# The pool of booted VMs (runtime/pool.h): sourced by inside.sh.  Three
-# VMs booted ahead: two serve containers without a boot each (run, and
-# create/start); a container that does not ask boots its own and leaves
-# the third, which drain ends.  (A claim of another shape, and entries
+# The pool of booted VMs (runtime/pool.h): sourced by inside.sh.  Four
+# VMs booted ahead: three serve containers without a boot each (run by
+# annotation, create --pool with a terminal, run --image --pool); a
+# container that does not ask boots its own and leaves the fourth, which
+# drain ends.  (A claim of another shape, and entries
 # whose VMM died: tests/unit/test_pool.c, without VMs.)
 vrun=build/vrun
 proot=$(mktemp -d /tmp/vrun-pool.XXXXXX)
@@ -21,12 +22,12 @@ pbundle() {
 pooled='{"io.vrun.pool": "true"}'
 
 started=$(date +%s%N)
-run timeout 300 $vrun --root "$proot" pool fill 3
+run timeout 300 $vrun --root "$proot" pool fill 4
 ms=$((($(date +%s%N) - started) / 1000000))
-expect "pool fill 3: three VMs boot and wait" 0 "^pool: 3 VMs wait in $proot/.pool \(3 booted in [0-9]+ ms\)$" ""
-echo "# pool fill 3: $ms ms (three boots at once on one vCPU, nested under TCG)"
+expect "pool fill 4: four VMs boot and wait" 0 "^pool: 4 VMs wait in $proot/.pool \(4 booted in [0-9]+ ms\)$" ""
+echo "# pool fill 4: $ms ms (four boots at once on one vCPU, nested under TCG)"
 run $vrun --root "$proot" pool status
-expect "pool status: 3 wait" 0 "^pool: 3 VMs wait in $proot/.pool$" ""
+expect "pool status: 4 wait" 0 "^pool: 4 VMs wait in $proot/.pool$" ""
 run $vrun --root "$proot" list --quiet
 expect "list shows no container for the pool's VMs" 0 "" ""
 entry_pids=$(awk '{print $1}' "$proot"/.pool/*/pid 2>/dev/null)
@@ -51,20 +52,20 @@ prepared=$(grep -o 'create: the process prepared [0-9]* ms' "$pscratch/warm.log"
 echo "# pooled run: $warm_ms ms end to end, the claim to the process prepared ${prepared:-?} ms (nested under TCG)"
 check "run removed the container" test ! -e "$proot/warm"
 run $vrun --root "$proot" pool status
-expect "two VMs wait after the claim" 0 "^pool: 2 VMs wait in $proot/.pool$" ""
+expect "three VMs wait after the claim" 0 "^pool: 3 VMs wait in $proot/.pool$" ""
 
 # create, state, start: the pid is the pool's VMM, the state dir has its
 # console log; the container ends and state says stopped.
-# With a terminal: the console socket (named relative to our directory)
-# gets the master from the pool's VMM.
-pbundle life "$pooled" sh -c 'echo "up on $(tty)"; sleep 2; echo done'
+# create --pool (no annotation) with a terminal: the console socket (named
+# relative to our directory) gets the master from the pool's VMM.
+pbundle life '{}' sh -c 'echo "up on $(tty)"; sleep 2; echo done'
 jq '.process.terminal = true' "$pbundles/life/config.json" >"$pbundles/life/config.new" &&
 	mv "$pbundles/life/config.new" "$pbundles/life/config.json"
 timeout 120 build/tests/console_recv "$pscratch/console.sock" "" >"$pscratch/tty.out" 2>"$pscratch/tty.err" &
 recv_job=$!
 for _ in $(seq 50); do [[ -S $pscratch/console.sock ]] && break; sleep 0.1; done
 run timeout 120 bash -c 'cd "$1" && exec "$2" --root "$3" create --bundle "$4" --pid-file "$1/life.pid" \
-	--console-socket console.sock life' _ "$pscratch" "$top/$vrun" "$proot" "$pbundles/life"
+	--console-socket console.sock --pool life' _ "$pscratch" "$top/$vrun" "$proot" "$pbundles/life"
 expect "create of a pooled container with --console-socket: exit 0, nothing on stdout or stderr" 0 "" ""
 pid=$(cat "$pscratch/life.pid" 2>/dev/null)
 run $vrun --root "$proot" state life
@@ -86,6 +87,20 @@ expect "the container ends: state stopped" 0 '"status": "stopped"' ""
 run $vrun --root "$proot" delete life
 expect "delete: exit 0, the state dir gone" 0 "" ""
 check "... and so is the state dir" test ! -e "$proot/life"
+run $vrun --root "$proot" pool status
+expect "two VMs wait now" 0 "^pool: 2 VMs wait in $proot/.pool$" ""
+
+# run --image --pool: the image's rootfs is an overlay the pool's VMM
+# mounts at the claim.
+. tests/lib/oci-image.sh
+tar -C "$top/build/tests/bundles/base/rootfs" -cf "$pscratch/base.tar" .
+IMAGE_CONFIG='.config = {Cmd: ["sh", "-c", "echo from the image; echo x >/written"], Env: ["PATH=/bin"]}' \
+	new_image "$pscratch/image" v1 "$pscratch/base.tar"
+run timeout 120 env VRUN_DATA_DIR="$pscratch/data" $vrun --root "$proot" --debug run --pool \
+	--image "$pscratch/image" img
+expect "run --image --pool: a pooled VM runs the image's command" 0 '^from the image$' \
+	'pool: VMM pid [0-9]+ takes the container'
+check "... its write went to the container's own layer" test -f "$pscratch/data/containers/img/upper/written"
 run $vrun --root "$proot" pool status
 expect "one VM waits now" 0 "^pool: 1 VMs wait in $proot/.pool$" ""
 
