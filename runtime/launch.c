@@ -41,29 +41,20 @@ static char *state_dir(const char *root, const char *id)
 	return dir;
 }
 
-/* The VMM's word: "R", or "E<code>:<message>", or nothing if it died;
- * to the pipe's end, or a NUL (a pool claim's, whose connection goes on:
- * read a byte at a time, so as not to take what follows). */
+/* The VMM's word (vmm_read_word): 0 when it is ready, else the error. */
 static int wait_created(int sync, pid_t pid, const char *dir, int *exit_code, struct error **err)
 {
 	char msg[4096];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(msg) - 1 &&
-	       ((n = read(sync, msg + len, 1)) > 0 || (n < 0 && errno == EINTR))) {
-		if (n > 0 && msg[len] == '\0')
-			break;
-		len += n > 0 ? (size_t)n : 0;
-	}
-	msg[len] = '\0';
-	if (len > 0 && msg[0] == 'R')
+	int code;
+	const char *text;
+	enum vmm_word word = vmm_read_word(sync, msg, sizeof(msg), &code, &text);
+	if (word == VMM_WORD_READY)
 		return 0;
 	waitpid(pid, NULL, 0); /* a pooled VMM is not our child: ECHILD */
-	int code = 1, skip = 0;
-	if (len > 0 && sscanf(msg, "E%d:%n", &code, &skip) >= 1 && skip > 0) {
+	if (word == VMM_WORD_ERROR) {
 		*exit_code = code;
 		int errnum = code == 127 ? ENOENT : code == 126 ? EACCES : EIO;
-		return error_set_kind(err, errnum, "%s", msg + skip);
+		return error_set_kind(err, errnum, "%s", text);
 	}
 	char tail[LOG_TAIL];
 	vmm_log_tail(dir, tail, sizeof(tail));

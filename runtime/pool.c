@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fdpass.h"
 #include "common/fs.h"
 #include "common/proc.h"
 #include "common/unix_socket.h"
@@ -132,33 +133,16 @@ int pool_claim_decode(char *buf, size_t len, struct pool_claim *c, struct error 
 	return 0;
 }
 
-/* The claim's length, with the caller's stdin, stdout and stderr. */
-static int send_length(int fd, uint32_t len, const int stdio[3])
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} control = {0};
-	struct iovec iov = {&len, sizeof(len)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = control.buf,
-			    .msg_controllen = sizeof(control.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(cm), stdio, 3 * sizeof(int));
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(len) ? 0 : -1;
-}
-
 int pool_claim_send(int fd, const struct pool_claim *c, struct error **err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len;
 	if (pool_claim_encode(c, &buf, &len) < 0)
 		return error_set_kind(err, EFBIG, "pool claim: over %u bytes", POOL_MAX_CLAIM);
-	if (send_length(fd, (uint32_t)len, c->stdio) < 0 || fs_write_all(fd, buf, len) < 0)
+	/* The length first, with the caller's stdin, stdout and stderr. */
+	uint32_t length = (uint32_t)len;
+	if (fdpass_send_fds(fd, c->stdio, 3, &length, sizeof(length)) != (ssize_t)sizeof(length) ||
+	    fs_write_all(fd, buf, len) < 0)
 		return error_set(err, errno, "pool claim: send");
 	return 0;
 }

@@ -125,6 +125,27 @@ static void report_parent(struct supervisor *s, int code, const char *msg)
 		close(s->c->sync_fd);
 }
 
+enum vmm_word vmm_read_word(int fd, char *buf, size_t size, int *code, const char **message)
+{
+	size_t len = 0;
+	ssize_t n;
+	while (len < size - 1 && ((n = read(fd, buf + len, 1)) > 0 || (n < 0 && errno == EINTR))) {
+		if (n > 0 && buf[len] == '\0')
+			break;
+		len += n > 0 ? (size_t)n : 0;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[0] == 'R')
+		return VMM_WORD_READY;
+	int skip = 0;
+	*code = 1;
+	if (len > 0 && sscanf(buf, "E%d:%n", code, &skip) >= 1 && skip > 0) {
+		*message = buf + skip;
+		return VMM_WORD_ERROR;
+	}
+	return VMM_WORD_NONE;
+}
+
 /* The VMM's mounts live in a mount namespace of its own: they go when it
  * does, and the host never sees them. */
 static int own_mount_namespace(struct supervisor *s, struct error **err)
@@ -977,8 +998,7 @@ static int pool_boot(struct supervisor *s, struct error **err)
 
 /* The entry's key and pid files, then its claim socket: there last, for
  * a claimer takes only an entry that has one. */
-static int pool_wait_here(struct supervisor *s, const struct pool_vmm_config *p, int *claim_fd,
-			  struct error **err)
+static int pool_wait_here(const struct pool_vmm_config *p, int *claim_fd, struct error **err)
 {
 	char text[64], path[PATH_MAX];
 	uint64_t start = 0;
@@ -997,7 +1017,6 @@ static int pool_wait_here(struct supervisor *s, const struct pool_vmm_config *p,
 	*claim_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*claim_fd < 0 || unix_bind(*claim_fd, path) < 0 || listen(*claim_fd, 4) < 0)
 		return error_set(err, errno, "pool: listen on %s", path);
-	(void)s;
 	return 0;
 }
 
@@ -1100,6 +1119,16 @@ static int pool_create(struct supervisor *s, const char *entry_dir, struct error
 	return create_in_guest(s, tty, err);
 }
 
+/* A pool's VMM that ends before its container or in its creation: its
+ * VM, and its entry (moved into the state dir by then, or not). */
+static void pool_end(struct supervisor *s, const char *entry_dir)
+{
+	struct error *ignored = NULL;
+	shut_down(s);
+	fs_remove_tree_at(AT_FDCWD, entry_dir, &ignored);
+	error_release(&ignored);
+}
+
 int supervisor_pool_run(const struct pool_vmm_config *p)
 {
 	struct supervisor_config entry = {.id = "(pool)",
@@ -1119,7 +1148,7 @@ int supervisor_pool_run(const struct pool_vmm_config *p)
 	s.pooled = true;
 	/* `pool fill` removes the entry of a VMM that did not boot, once it
 	 * has the end of its log. */
-	if (pool_boot(&s, &err) < 0 || pool_wait_here(&s, p, &listen_fd, &err) < 0) {
+	if (pool_boot(&s, &err) < 0 || pool_wait_here(p, &listen_fd, &err) < 0) {
 		report_parent(&s, 1, err->msg);
 		error_release(&err);
 		shut_down(&s);
@@ -1136,9 +1165,7 @@ int supervisor_pool_run(const struct pool_vmm_config *p)
 			log_warning("%s", err->msg);
 		error_release(&err);
 		pool_claim_release(&claim);
-		shut_down(&s);
-		fs_remove_tree_at(AT_FDCWD, p->entry_dir, &err);
-		error_release(&err);
+		pool_end(&s, p->entry_dir);
 		return claim_fd < 0 ? 0 : 1;
 	}
 	pool_take_stdio(&claim);
@@ -1166,9 +1193,7 @@ int supervisor_pool_run(const struct pool_vmm_config *p)
 	if (code != 0) {
 		report_parent(&s, code, err != NULL ? err->msg : "create failed");
 		error_release(&err);
-		shut_down(&s);
-		fs_remove_tree_at(AT_FDCWD, p->entry_dir, &err);
-		error_release(&err);
+		pool_end(&s, p->entry_dir);
 		return code;
 	}
 	return run_created(&s);

@@ -46,6 +46,14 @@ struct supervisor_config {
 	gid_t vmm_gid;
 };
 
+/* The VMM's word to whoever waits for it (its sync fd), read from fd: "R"
+ * when ready, "E<code>:<message>" when not, nothing when it died.  Read
+ * to the end or to a NUL (a claim's, whose connection goes on: a byte at
+ * a time, so as not to take what follows).  For VMM_WORD_ERROR, *code and
+ * *message (in buf). */
+enum vmm_word { VMM_WORD_READY, VMM_WORD_ERROR, VMM_WORD_NONE };
+enum vmm_word vmm_read_word(int fd, char *buf, size_t size, int *code, const char **message);
+
 /* The last size-1 bytes of <state_dir>/vmm.log (the guest's console), for
  * errors where the guest itself went wrong; "" when there is none. */
 void vmm_log_tail(const char *state_dir, char *out, size_t size);

@@ -87,17 +87,18 @@ static int start_vmm(struct pool_vmm_config *p, struct error **err)
 static int wait_ready(int fd, const char *dir, struct error **err)
 {
 	char msg[4096], tail[1500];
-	size_t len = fs_read_to_end(fd, msg, sizeof(msg));
+	int code;
+	const char *text;
+	enum vmm_word word = vmm_read_word(fd, msg, sizeof(msg), &code, &text);
 	close(fd);
-	if (len > 0 && msg[0] == 'R')
+	if (word == VMM_WORD_READY)
 		return 0;
 	vmm_log_tail(dir, tail, sizeof(tail));
 	struct error *ignored = NULL;
 	fs_remove_tree_at(AT_FDCWD, dir, &ignored);
 	error_release(&ignored);
-	const char *colon = strchr(msg, ':');
 	return error_set_kind(err, EIO, "pool: the VMM in %s did not boot: %s%s%s", dir,
-			      colon != NULL ? colon + 1 : "it exited without a word",
+			      word == VMM_WORD_ERROR ? text : "it exited without a word",
 			      tail[0] ? "; the end of its log:\n" : "", tail);
 }
 
