@@ -137,7 +137,7 @@ bench: deps all guest-kernel $(BUILD)/tests/fsbench $(BUILD)/tests/tcprr
 
 check: deps all unit-tests guest-kernel $(BUILD)/tests/kvm_smoke $(BUILD)/tests/vmm_boot \
        $(BUILD)/tests/console_recv $(BUILD)/tests/mklayer $(BUILD)/tests/fdtool \
-       $(BUILD)/tests/guest_attack fuzz-build
+       $(BUILD)/tests/guest_attack $(BUILD)/tests/fsbench fuzz-build
 	@SANITIZE=$(SANITIZE) tests/run-all
 
 FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

@@ -78,11 +78,16 @@ static void share_readahead(const char *target)
 		close(fd);
 }
 
+/* The rootfs share has a DAX window (the VMM's vm_config): the files the
+ * VMM marks (dax=inode: those it can map) are read and mapped straight
+ * from the host's page cache.  Without a window (a guest kernel without
+ * FUSE_DAX) it is mounted as the other. */
 void mount_shares(void)
 {
 	static const struct {
 		const char *tag, *target;
-	} shares[] = {{"rootfs", AGENT_ROOTFS}, {"mounts", AGENT_MOUNTS}};
+		bool dax;
+	} shares[] = {{"rootfs", AGENT_ROOTFS, true}, {"mounts", AGENT_MOUNTS, false}};
 	static bool mounted;
 	if (mounted)
 		return;
@@ -91,6 +96,11 @@ void mount_shares(void)
 	mkdir("/run/vrun", 0755);
 	for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++) {
 		mkdir(shares[i].target, 0755);
+		if (shares[i].dax &&
+		    mount(shares[i].tag, shares[i].target, "virtiofs", 0, "dax=inode") == 0)
+			continue;
+		if (shares[i].dax)
+			report("mount the %s share with DAX: %s", shares[i].tag, strerror(errno));
 		if (mount(shares[i].tag, shares[i].target, "virtiofs", 0, NULL) == 0)
 			share_readahead(shares[i].target);
 		else if (i == 0)

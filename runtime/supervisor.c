@@ -58,11 +58,14 @@
 	"i8042.nomux i8042.nopnp i8042.dumbkbd no_timer_check tsc=reliable"
 #define GUEST_CMDLINE_QUIET GUEST_CMDLINE " quiet"
 #define GUEST_CMDLINE_DEBUG GUEST_CMDLINE " vrun.debug"
-#define BOOT_TIMEOUT_MS	    120000 /* generous: the emulated test host boots in seconds */
-#define OUTPUT_DRAIN_MS	    5000   /* after the exit, for the last output to arrive */
-#define STATUS_VM_FAILURE   255
-#define TOP_TIMEOUT_S	    5 /* for the guest's TOP answer */
-#define VMM_THREAD_STACK    (512u << 10)
+/* The rootfs share's DAX window (vmm/virtio/fs/dax.h): 32 mappings of
+ * 2 MiB at once; its page structures cost the guest 1 MiB of RAM. */
+#define ROOTFS_DAX_WINDOW (64ull << 20)
+#define BOOT_TIMEOUT_MS	  120000 /* generous: the emulated test host boots in seconds */
+#define OUTPUT_DRAIN_MS	  5000	 /* after the exit, for the last output to arrive */
+#define STATUS_VM_FAILURE 255
+#define TOP_TIMEOUT_S	  5 /* for the guest's TOP answer */
+#define VMM_THREAD_STACK  (512u << 10)
 
 struct supervisor {
 	const struct supervisor_config *c;
@@ -488,7 +491,7 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		.cmdline = cmdline,
 		.serial_fd = s->serial_fd,
 		.vsock_path = vsock_path,
-		.shares = {{"rootfs", NULL, false}, {"mounts", NULL, false}},
+		.shares = {{"rootfs", NULL, false, ROOTFS_DAX_WINDOW}, {"mounts", NULL, false, 0}},
 		.nr_shares = bind_share || s->pooled ? 2 : 1,
 		.nr_nics = (unsigned)s->net.n,
 	};

@@ -21,6 +21,10 @@
 #define LAYOUT_VIRTIO_MMIO 0xd0000000ull  /* virtio-mmio devices, 4 KiB apart */
 #define LAYOUT_VIRTIO_IRQ  5		  /* GSI of the first one, then 6, 7... */
 #define LAYOUT_HIGH_RAM	   0x100000000ull /* RAM beyond the hole starts here */
+/* virtio-fs DAX windows: above all RAM, from the next GiB, one after the
+ * other (vm.c); KVM memory slots from LAYOUT_DAX_SLOT. */
+#define LAYOUT_DAX_ALIGN (1ull << 30)
+#define LAYOUT_DAX_SLOT	 2
 
 #define LAYOUT_MIN_MEMORY (64ull << 20)
 #define LAYOUT_MAX_MEMORY (64ull << 30)

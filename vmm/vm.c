@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -203,8 +204,59 @@ static int add_virtio(struct vm *vm, const struct virtio_device_ops *ops, void *
 	return wire_eventfds(vm, t, err);
 }
 
+/* Where the DAX windows start: past RAM, high RAM included. */
+static uint64_t dax_base(const struct guest_memory *mem)
+{
+	uint64_t end = LAYOUT_HIGH_RAM + (mem->size - mem->low_size);
+	return (end + LAYOUT_DAX_ALIGN - 1) & ~(LAYOUT_DAX_ALIGN - 1);
+}
+
+/* Gives KVM share `i`'s DAX window as a memory slot at `*gpa` and the
+ * device its shared memory region there; *gpa moves past it. */
+static int place_dax_window(struct vm *vm, unsigned i, struct virtio_mmio *t, uint64_t *gpa,
+			    struct error **err)
+{
+	const struct fuse_dax *d = &vm->fs[i].server.dax;
+	struct kvm_userspace_memory_region slot = {
+		.slot = LAYOUT_DAX_SLOT + i,
+		.guest_phys_addr = *gpa,
+		.memory_size = d->size,
+		.userspace_addr = (uintptr_t)d->host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		return error_set(err, errno, "KVM_SET_USER_MEMORY_REGION (DAX window of %s)",
+				 vm->fs[i].tag);
+	virtio_mmio_set_shm(t, *gpa, d->size);
+	*gpa += d->size;
+	return 0;
+}
+
+static void on_dax_tick(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint64_t ticks;
+	if (read(vm->dax_timer, &ticks, sizeof(ticks)) == sizeof(ticks))
+		vm_dax_repair(vm);
+}
+
+/* The windows' check, each second, for mappings past their file's end
+ * (dax.h): KVM 6.1 turns such a fault into an asynchronous page fault that
+ * it retries forever, and does not return EFAULT; the vCPU waits, and
+ * goes on once the page under it is mended. */
+static int watch_dax_windows(struct vm *vm, struct error **err)
+{
+	const struct itimerspec each_second = {{1, 0}, {1, 0}};
+	vm->dax_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vm->dax_timer < 0)
+		return error_set(err, errno, "DAX windows: timerfd");
+	if (timerfd_settime(vm->dax_timer, 0, &each_second, NULL) < 0)
+		return error_set(err, errno, "DAX windows: timerfd_settime");
+	return loop_watch(&vm->loop, vm->dax_timer, EPOLLIN, on_dax_tick, vm, err);
+}
+
 static int add_shares(struct vm *vm, const struct vm_config *c, struct error **err)
 {
+	uint64_t dax_gpa = dax_base(&vm->mem);
 	if (c->nr_shares > VM_MAX_SHARES)
 		return error_set_kind(err, EINVAL, "%u shares: at most %d", c->nr_shares,
 				      VM_MAX_SHARES);
@@ -212,13 +264,17 @@ static int add_shares(struct vm *vm, const struct vm_config *c, struct error **e
 		const struct vm_share *share = &c->shares[i];
 		struct virtio_fs *fs = &vm->fs[i];
 		struct virtio_mmio *t;
-		if (virtio_fs_init(fs, share->tag, share->path, share->read_only, err) < 0)
+		if (virtio_fs_init(fs, share->tag, share->path, share->read_only, share->dax_window,
+				   err) < 0)
 			return -1;
 		vm->nr_fs = i + 1;
 		if (add_virtio(vm, &virtio_fs_ops, fs, &t, err) < 0 ||
+		    (share->dax_window > 0 && place_dax_window(vm, i, t, &dax_gpa, err) < 0) ||
 		    virtio_fs_start(fs, t, err) < 0)
 			return -1;
 	}
+	if (dax_gpa != dax_base(&vm->mem))
+		return watch_dax_windows(vm, err);
 	return 0;
 }
 
@@ -399,7 +455,7 @@ int vm_create(struct vm *vm, const struct vm_config *c, struct error **err)
 	const struct vm_host_files *f = c->files;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->dax_timer = -1;
 	vm->loop = (struct event_loop){.epoll_fd = -1, .stop_fd = -1};
 	if (loop_init(&vm->loop, err) < 0)
 		goto fail;
@@ -474,6 +530,14 @@ int vm_export_share(struct vm *vm, unsigned index, const char *path, bool read_o
 	return fuse_server_export(&vm->fs[index].server, path, read_only, err);
 }
 
+bool vm_dax_repair(struct vm *vm)
+{
+	bool repaired = false;
+	for (unsigned i = 0; i < vm->nr_fs; i++)
+		repaired |= fuse_dax_repair(&vm->fs[i].server.dax);
+	return repaired;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -492,6 +556,9 @@ void vm_destroy(struct vm *vm)
 		net_device_destroy(&vm->nets[i]);
 	vm->nr_nets = 0;
 	loop_destroy(&vm->loop);
+	if (vm->dax_timer >= 0)
+		close(vm->dax_timer);
+	vm->dax_timer = -1;
 	for (unsigned i = 0; i < vm->nr_virtio; i++) {
 		close_eventfds(&vm->virtio[i]);
 		virtio_mmio_destroy(&vm->virtio[i]);

@@ -56,7 +56,8 @@ struct vm_config {
 	struct vm_share {
 		const char *tag, *path; /* path NULL: exported later (vm_export_share) */
 		bool read_only;
-	} shares[VM_MAX_SHARES]; /* virtio-fs exports */
+		uint64_t dax_window; /* bytes of DAX window (virtio/fs/dax.h); 0: none */
+	} shares[VM_MAX_SHARES];     /* virtio-fs exports */
 	unsigned nr_shares;
 	struct vm_nic {
 		int tap; /* the VM takes it (closes it), made or not */
@@ -94,6 +95,7 @@ struct vm {
 	unsigned nr_nets;
 	struct virtio_fs fs[VM_MAX_SHARES];
 	unsigned nr_fs;
+	int dax_timer; /* timerfd: the DAX windows' check (vm.c), or -1 */
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	_Atomic int exit;      /* enum vm_exit; the first reason wins */
@@ -124,6 +126,10 @@ void vm_leave_socket_file(struct vm *vm);
  * while the VM runs. */
 int vm_export_share(struct vm *vm, unsigned index, const char *path, bool read_only,
 		    struct error **err);
+
+/* After KVM_RUN's EFAULT, and each second: true when a DAX window was
+ * mended (fuse_dax_repair) and a vCPU stuck on it may run again. */
+bool vm_dax_repair(struct vm *vm);
 
 const char *vm_exit_name(enum vm_exit why);
 

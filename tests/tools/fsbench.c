@@ -6,13 +6,23 @@
  *   fsbench write FILE MIB     write MIB MiB to a new FILE, then fsync: MB/s
  *   fsbench stat DIR           read DIR and lstat every entry: ops/s
  *   fsbench create DIR N       create N empty files in DIR, then unlink
- *                              them: ops/s (N creates + N unlinks) */
+ *                              them: ops/s (N creates + N unlinks)
+ *
+ * And one probe (tests/vmhost/containers.sh, virtio-fs DAX):
+ *   fsbench mapped FILE OFFSET GO
+ *                              maps FILE shared, prints the byte at OFFSET
+ *                              ("before N"), makes FILE.mapped, waits (up to
+ *                              60 s) until GO exists, prints the byte
+ *                              through the same mapping again ("after N"):
+ *                              what the guest sees once the host truncated
+ *                              FILE under its mapping */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,8 +134,33 @@ static int bench_create(const char *path, long n)
 	return 0;
 }
 
+static int probe_mapped(const char *path, long offset, const char *go)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fail("open", path);
+	volatile unsigned char *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap", path);
+	printf("before %u\n", map[offset]);
+	fflush(stdout);
+	char marker[4096];
+	snprintf(marker, sizeof(marker), "%s.mapped", path);
+	int m = open(marker, O_WRONLY | O_CREAT, 0644);
+	if (m < 0)
+		return fail("create", marker);
+	close(m);
+	for (int i = 0; i < 600 && access(go, F_OK) < 0; i++)
+		usleep(100000);
+	printf("after %u\n", map[offset]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "mapped") == 0)
+		return probe_mapped(argv[2], atol(argv[3]), argv[4]);
 	if (argc == 3 && strcmp(argv[1], "read") == 0)
 		return bench_read(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "write") == 0)
@@ -134,6 +169,7 @@ int main(int argc, char **argv)
 		return bench_stat(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "create") == 0)
 		return bench_create(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: fsbench read FILE | write FILE MIB | stat DIR | create DIR N\n");
+	fprintf(stderr, "usage: fsbench read FILE | write FILE MIB | stat DIR | create DIR N | "
+			"mapped FILE OFFSET GO\n");
 	return 2;
 }

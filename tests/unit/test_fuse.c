@@ -658,6 +658,217 @@ static void test_export_later(void **state)
 	error_release(&err);
 }
 
+/* The permissions of the mapping holding `addr` ("r--s", "---p"...), from
+ * /proc/self/maps. */
+static void perms_at(const void *addr, char perms[5])
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	unsigned long start, end, a = (unsigned long)addr;
+	char p[5];
+	strcpy(perms, "none");
+	assert_non_null(maps);
+	while (fscanf(maps, "%lx-%lx %4s%*[^\n]", &start, &end, p) == 3)
+		if (a >= start && a < end)
+			strcpy(perms, p);
+	fclose(maps);
+}
+
+static int setupmapping(struct fixture *f, uint64_t node, uint64_t foffset, uint64_t moffset,
+			uint64_t len, uint64_t flags)
+{
+	struct fuse_setupmapping_in in = {.fh = UINT64_MAX,
+					  .foffset = foffset,
+					  .len = len,
+					  .flags = flags,
+					  .moffset = moffset};
+	return call(f, FUSE_SETUPMAPPING, node, &in, sizeof(in), NULL).error;
+}
+
+#define DAX_READ  FUSE_SETUPMAPPING_FLAG_READ
+#define DAX_WRITE (FUSE_SETUPMAPPING_FLAG_READ | FUSE_SETUPMAPPING_FLAG_WRITE)
+#define CHUNK	  FUSE_DAX_CHUNK
+
+/* A file of 3 MiB + 100 bytes, byte i = i % 251, in the export. */
+static uint64_t dax_file(struct fixture *f, uint8_t **pattern)
+{
+	size_t size = (3u << 20) + 100;
+	uint8_t *p = malloc(size);
+	for (size_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(i % 251);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/big", f->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(write(fd, p, size), (ssize_t)size);
+	close(fd);
+	*pattern = p;
+	return lookup(f, FUSE_ROOT_ID, "big", 0).nodeid;
+}
+
+/* SETUPMAPPING puts the file's pages (the host's page cache: a write on
+ * either side shows on the other) in the window; REMOVEMAPPING and
+ * DESTROY reserve the window again; INIT offers the alignment. */
+static void test_dax_mappings(void **state)
+{
+	struct fixture *f = *state;
+	struct error *err = NULL;
+	uint8_t *pattern;
+	uint64_t node = dax_file(f, &pattern);
+	assert_int_equal(setupmapping(f, node, 0, 0, CHUNK, DAX_READ), -ENOSYS);
+	assert_int_equal(fuse_dax_init(&f->server.dax, 4 * CHUNK, &err), 0);
+	uint8_t *w = f->server.dax.host;
+	char perms[5];
+	perms_at(w + 3 * CHUNK, perms);
+	assert_string_equal(perms, "---p");
+
+	/* Files are DAX when the guest asks for DAX per file: the export's
+	 * regular files (its file system, ext4 or tmpfs here, maps them). */
+	assert_int_equal(lookup(f, FUSE_ROOT_ID, "big", 0).attr.flags & FUSE_ATTR_DAX, 0);
+	struct fuse_init_in in = {.major = 7,
+				  .minor = 38,
+				  .flags = FUSE_MAP_ALIGNMENT | FUSE_INIT_EXT,
+				  .flags2 = FUSE_HAS_INODE_DAX >> 32};
+	struct reply r = call(f, FUSE_INIT, 0, &in, sizeof(in), NULL);
+	struct fuse_init_out out;
+	memcpy(&out, r.data, sizeof(out));
+	assert_true(out.flags & FUSE_MAP_ALIGNMENT);
+	assert_true(out.flags & FUSE_INIT_EXT);
+	assert_int_equal(out.flags2, FUSE_HAS_INODE_DAX >> 32);
+	assert_int_equal(out.map_alignment, 21);
+	assert_true(fuse_dax_fs_mappable(f->server.inodes.slots[0]->fd));
+	assert_int_equal(lookup(f, FUSE_ROOT_ID, "big", 0).attr.flags & FUSE_ATTR_DAX,
+			 FUSE_ATTR_DAX);
+	assert_int_equal(lookup(f, FUSE_ROOT_ID, "sub", 0).attr.flags & FUSE_ATTR_DAX, 0);
+
+	assert_int_equal(setupmapping(f, node, 0, CHUNK, CHUNK, DAX_READ), 0);
+	assert_memory_equal(w + CHUNK, pattern, CHUNK);
+	perms_at(w + CHUNK, perms);
+	assert_string_equal(perms, "r--s");
+	char path[128];
+	snprintf(path, sizeof(path), "%s/big", f->dir);
+	int fd = open(path, O_RDWR);
+	assert_int_equal(pwrite(fd, "HOST", 4, 10), 4);
+	assert_memory_equal(w + CHUNK + 10, "HOST", 4);
+
+	/* Writable, at a file offset of 2 MiB: the guest's store is the file's. */
+	assert_int_equal(setupmapping(f, node, CHUNK, 0, CHUNK, DAX_WRITE), 0);
+	assert_memory_equal(w, pattern + CHUNK, 4096);
+	memcpy(w + 5, "GUEST", 5);
+	char back[5];
+	assert_int_equal(pread(fd, back, 5, CHUNK + 5), 5);
+	assert_memory_equal(back, "GUEST", 5);
+	close(fd);
+
+	/* Opened for writing, the file's chunks are mapped again (overlayfs
+	 * would give the upper layer's file now): other fds, the same pages. */
+	int before = f->server.dax.chunks[0].fd;
+	uint64_t fh = open_node(f, node, O_RDWR, 0);
+	assert_int_not_equal(f->server.dax.chunks[0].fd, before);
+	assert_int_equal(f->server.dax.chunks[0].node, node);
+	assert_memory_equal(w + 5, "GUEST", 5);
+	assert_memory_equal(w + CHUNK + 10, "HOST", 4);
+	perms_at(w, perms);
+	assert_string_equal(perms, "rw-s");
+	struct fuse_release_in rel = {.fh = fh};
+	assert_int_equal(call(f, FUSE_RELEASE, node, &rel, sizeof(rel), NULL).error, 0);
+
+	/* Ranges that are not whole chunks of the window, or not pages of the
+	 * file, other flags, nodes that are not regular files. */
+	assert_int_equal(setupmapping(f, node, 0, CHUNK / 2, CHUNK, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, 0, CHUNK / 2, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, 0, 0, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, 3 * CHUNK, 2 * CHUNK, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, 4 * CHUNK, CHUNK, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, CHUNK, UINT64_MAX - CHUNK + 1, DAX_READ),
+			 -EINVAL);
+	assert_int_equal(setupmapping(f, node, 100, 2 * CHUNK, CHUNK, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node, UINT64_MAX - 4095, 2 * CHUNK, CHUNK, DAX_READ),
+			 -EINVAL);
+	assert_int_equal(setupmapping(f, node, 0, 2 * CHUNK, CHUNK, 1ull << 5), -EINVAL);
+	assert_int_equal(setupmapping(f, FUSE_ROOT_ID, 0, 2 * CHUNK, CHUNK, DAX_READ), -EINVAL);
+	assert_int_equal(setupmapping(f, node + 1000, 0, 2 * CHUNK, CHUNK, DAX_READ), -ESTALE);
+	perms_at(w + 2 * CHUNK, perms);
+	assert_string_equal(perms, "---p");
+
+	/* REMOVEMAPPING: each range, the first error answered. */
+	struct fuse_removemapping_in rm = {.count = 2};
+	struct fuse_removemapping_one ones[2] = {{.moffset = 5, .len = CHUNK},
+						 {.moffset = CHUNK, .len = CHUNK}};
+	r = call(f, FUSE_REMOVEMAPPING, 0, &rm, sizeof(rm), ones, sizeof(ones), NULL);
+	assert_int_equal(r.error, -EINVAL);
+	perms_at(w + CHUNK, perms);
+	assert_string_equal(perms, "---p");
+	rm.count = 3; /* more than it carries */
+	r = call(f, FUSE_REMOVEMAPPING, 0, &rm, sizeof(rm), ones, sizeof(ones), NULL);
+	assert_int_equal(r.error, -EINVAL);
+	rm.count = 0;
+	r = call(f, FUSE_REMOVEMAPPING, 0, &rm, sizeof(rm), NULL);
+	assert_int_equal(r.error, -EINVAL);
+
+	/* DESTROY (the guest unmounts) leaves nothing mapped. */
+	perms_at(w, perms);
+	assert_string_equal(perms, "rw-s");
+	assert_int_equal(call(f, FUSE_DESTROY, 0, NULL).error, 0);
+	perms_at(w, perms);
+	assert_string_equal(perms, "---p");
+	free(pattern);
+}
+
+/* A file the host truncates under a mapping: fuse_dax_repair puts zeroes
+ * under the pages it lost, once, and leaves alone a chunk whose file ends
+ * inside it from the start, or grows. */
+static void test_dax_repair(void **state)
+{
+	struct fixture *f = *state;
+	struct error *err = NULL;
+	uint8_t *pattern;
+	uint64_t node = dax_file(f, &pattern);
+	assert_int_equal(fuse_dax_init(&f->server.dax, 2 * CHUNK, &err), 0);
+	init_server(f);
+	uint8_t *w = f->server.dax.host;
+	assert_false(fuse_dax_repair(&f->server.dax));
+	assert_int_equal(setupmapping(f, node, 0, 0, CHUNK, DAX_READ), 0);
+	assert_int_equal(setupmapping(f, node, CHUNK, CHUNK, CHUNK, DAX_READ), 0);
+	assert_false(fuse_dax_repair(&f->server.dax)); /* it ends in chunk 1 */
+	assert_memory_equal(w + CHUNK, pattern + CHUNK, (1u << 20) + 100);
+
+	char path[128];
+	snprintf(path, sizeof(path), "%s/big", f->dir);
+	assert_int_equal(truncate(path, CHUNK + 8192), 0);
+	assert_true(fuse_dax_repair(&f->server.dax));
+	assert_false(fuse_dax_repair(&f->server.dax));
+	assert_memory_equal(w + CHUNK, pattern + CHUNK, 8192);
+	assert_int_equal(w[CHUNK + 8192], 0);
+	assert_int_equal(w[2 * CHUNK - 1], 0);
+	assert_memory_equal(w, pattern, CHUNK); /* chunk 0: the file's still */
+	char perms[5];
+	perms_at(w, perms);
+	assert_string_equal(perms, "r--s");
+	perms_at(w + 2 * CHUNK - 1, perms);
+	assert_string_equal(perms, "rw-p");
+	assert_int_equal(truncate(path, 3 * CHUNK), 0);
+	assert_false(fuse_dax_repair(&f->server.dax));
+	/* Mapped again, the chunk is the file's again. */
+	assert_int_equal(setupmapping(f, node, 0, CHUNK, CHUNK, DAX_READ), 0);
+	assert_memory_equal(w + CHUNK, pattern, CHUNK);
+	free(pattern);
+}
+
+/* A read-only export maps for reading only. */
+static void test_dax_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct error *err = NULL;
+	assert_int_equal(fuse_dax_init(&f->server.dax, CHUNK, &err), 0);
+	uint64_t node = lookup(f, FUSE_ROOT_ID, "hello.txt", 0).nodeid;
+	assert_int_equal(setupmapping(f, node, 0, 0, CHUNK, DAX_WRITE), -EROFS);
+	assert_int_equal(setupmapping(f, node, 0, 0, CHUNK, DAX_READ), 0);
+	assert_memory_equal(f->server.dax.host, "hello, guest\n", 13);
+	struct fuse_dax odd;
+	assert_int_equal(fuse_dax_init(&odd, CHUNK + 4096, &err), -1);
+	assert_non_null(strstr(err->msg, "DAX window"));
+	error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +884,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_old_protocol_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_export, setup_read_only, teardown),
 		cmocka_unit_test_setup_teardown(test_export_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dax_mappings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dax_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dax_read_only, setup_read_only, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -361,6 +361,32 @@ static void test_mmio_registers(void **state)
 	uint16_t half = 0xffff;
 	d.read(d.opaque, VIRTIO_MMIO_MAGIC_VALUE, (uint8_t *)&half, 2);
 	assert_int_equal(half, 0);
+
+	/* No shared memory region: length all ones (virtio 1.2 §4.2.2). */
+	wr(&d, VIRTIO_MMIO_SHM_SEL, 0);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_LOW), 0xffffffffu);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_HIGH), 0xffffffffu);
+	virtio_mmio_destroy(&t);
+}
+
+/* Region 0 (a virtio-fs DAX window) and only it; a reset selects 0. */
+static void test_mmio_shared_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct virtio_mmio t;
+	virtio_mmio_init(&t, &fake_ops, NULL, &f->mem, 0xd0000000, 5, fake_irq, NULL);
+	virtio_mmio_set_shm(&t, 0x140000000ull, 0x84000000ull);
+	struct bus_device d = virtio_mmio_bus_device(&t);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_LOW), 0x84000000u);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_HIGH), 0);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_BASE_LOW), 0x40000000u);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_BASE_HIGH), 1);
+	wr(&d, VIRTIO_MMIO_SHM_SEL, 1);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_LOW), 0xffffffffu);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_LEN_HIGH), 0xffffffffu);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_BASE_HIGH), 0xffffffffu);
+	wr(&d, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(&d, VIRTIO_MMIO_SHM_BASE_LOW), 0x40000000u);
 	virtio_mmio_destroy(&t);
 }
 
@@ -497,6 +523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_descriptors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_suppression, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio_shared_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_queues_notify_reset, setup, teardown),

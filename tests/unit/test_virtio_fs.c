@@ -57,7 +57,7 @@ static int setup(void **state)
 	close(fd);
 	f->drv.ram = calloc(1, RAM);
 	guest_memory_wrap(&f->mem, f->drv.ram, RAM);
-	if (virtio_fs_init(&f->fs, "test", f->dir, false, &err) < 0)
+	if (virtio_fs_init(&f->fs, "test", f->dir, false, 0, &err) < 0)
 		fail_msg("%s", err->msg);
 	virtio_mmio_init(&f->t, &virtio_fs_ops, &f->fs, &f->mem, 0xd0000000, 5, sim_irq, NULL);
 	f->t.irq_fd = -1;

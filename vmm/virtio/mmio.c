@@ -39,6 +39,12 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops
 	}
 }
 
+void virtio_mmio_set_shm(struct virtio_mmio *t, uint64_t base, uint64_t size)
+{
+	t->shm_base = base;
+	t->shm_size = size;
+}
+
 void virtio_mmio_destroy(struct virtio_mmio *t)
 {
 	pthread_mutex_destroy(&t->lock);
@@ -55,11 +61,26 @@ static void reset(struct virtio_mmio *t)
 	t->device_features_sel = t->driver_features_sel = 0;
 	t->driver_features = 0;
 	t->queue_sel = 0;
+	t->shm_sel = 0;
 	t->interrupt_status = 0;
 	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		virtq_reset(&t->queues[i]);
 	if (t->ops->reset != NULL)
 		t->ops->reset(t);
+}
+
+/* Only region 0 may exist; a length of all ones says the selected region
+ * does not (virtio 1.2 §4.2.2). */
+static uint32_t read_shm_register(const struct virtio_mmio *t, uint64_t offset)
+{
+	bool exists = t->shm_sel == 0 && t->shm_size > 0;
+	uint64_t value = ~0ull;
+	if (exists)
+		value = offset == VIRTIO_MMIO_SHM_LEN_LOW || offset == VIRTIO_MMIO_SHM_LEN_HIGH
+				? t->shm_size
+				: t->shm_base;
+	bool high = offset == VIRTIO_MMIO_SHM_LEN_HIGH || offset == VIRTIO_MMIO_SHM_BASE_HIGH;
+	return (uint32_t)(high ? value >> 32 : value);
 }
 
 static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
@@ -93,9 +114,7 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 	case VIRTIO_MMIO_SHM_LEN_HIGH:
 	case VIRTIO_MMIO_SHM_BASE_LOW:
 	case VIRTIO_MMIO_SHM_BASE_HIGH:
-		/* No shared memory regions (virtio 1.2 §4.2.2: a length of all
-		 * ones means the selected region does not exist). */
-		return 0xffffffffu;
+		return read_shm_register(t, offset);
 	default:
 		return 0;
 	}
@@ -193,6 +212,9 @@ static int write_register(struct virtio_mmio *t, uint64_t offset, uint32_t value
 		return -1;
 	case VIRTIO_MMIO_QUEUE_SEL:
 		t->queue_sel = value;
+		return -1;
+	case VIRTIO_MMIO_SHM_SEL:
+		t->shm_sel = value;
 		return -1;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		return value < t->ops->nr_queues ? (int)value : -1;

@@ -60,6 +60,10 @@ struct virtio_mmio {
 	uint32_t queue_sel;
 	uint32_t interrupt_status;
 	uint32_t config_generation;
+	uint32_t shm_sel;
+	/* Shared memory region 0 (virtio 1.2 §2.10), set by the device's
+	 * maker (virtio_mmio_set_shm); size 0: none. */
+	uint64_t shm_base, shm_size;
 	struct virtq queues[VIRTIO_MMIO_MAX_QUEUES];
 };
 
@@ -67,6 +71,9 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops
 		      struct guest_memory *mem, uint64_t base, uint32_t irq,
 		      void (*raise_irq)(void *, unsigned), void *irq_opaque);
 void virtio_mmio_destroy(struct virtio_mmio *t);
+/* Gives the device shared memory region 0 at guest-physical [base, base +
+ * size): virtio-fs's DAX window (VIRTIO_FS_SHMCAP_ID_CACHE). */
+void virtio_mmio_set_shm(struct virtio_mmio *t, uint64_t base, uint64_t size);
 struct bus_device virtio_mmio_bus_device(struct virtio_mmio *t);
 
 uint64_t virtio_mmio_device_features(const struct virtio_mmio *t);

@@ -153,7 +153,7 @@ const struct virtio_device_ops virtio_fs_ops = {
 };
 
 int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool read_only,
-		   struct error **err)
+		   uint64_t dax_window, struct error **err)
 {
 	memset(fs, 0, sizeof(*fs));
 	if (strlen(tag) == 0 || strlen(tag) > VIRTIO_FS_TAG_MAX)
@@ -164,6 +164,10 @@ int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool
 		fuse_server_init_unexported(&fs->server);
 	else if (fuse_server_init(&fs->server, path, read_only, err) < 0)
 		return -1;
+	if (dax_window > 0 && fuse_dax_init(&fs->server.dax, dax_window, err) < 0) {
+		fuse_server_release(&fs->server);
+		return -1;
+	}
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_cond_init(&fs->wake, NULL);
 	fs->request = xcalloc(1, FUSE_SERVER_MAX_REQUEST);

@@ -31,9 +31,11 @@ struct virtio_fs {
 extern const struct virtio_device_ops virtio_fs_ops;
 
 /* Exports `path` under `tag`; with `path` NULL, nothing until
- * fuse_server_export(&fs->server, ...) (server.h). */
+ * fuse_server_export(&fs->server, ...) (server.h).  A `dax_window` of more
+ * than 0 bytes reserves a DAX window that size (dax.h), which the VM
+ * places in guest memory (its shared memory region 0). */
 int virtio_fs_init(struct virtio_fs *fs, const char *tag, const char *path, bool read_only,
-		   struct error **err);
+		   uint64_t dax_window, struct error **err);
 /* Starts the worker once the transport exists. */
 int virtio_fs_start(struct virtio_fs *fs, struct virtio_mmio *transport, struct error **err);
 void virtio_fs_destroy(struct virtio_fs *fs);

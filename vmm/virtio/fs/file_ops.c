@@ -37,6 +37,8 @@ int fuse_op_open(struct fuse_server *s, struct fuse_req *r)
 	int fd = open(path, (int)(in->flags & OPEN_FLAGS_ALLOWED) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (writes(in->flags))
+		fuse_dax_refresh(&s->dax, r->node->id, r->node->fd);
 	struct fuse_open_out out = {0};
 	int ret = fuse_handle_new(s, fd, false, &out.fh);
 	if (ret < 0)

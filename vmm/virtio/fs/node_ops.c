@@ -31,7 +31,7 @@ static int reply_attr(struct fuse_server *s, struct fuse_req *r, int fd)
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	struct fuse_attr_out out = {.attr_valid = s->timeout};
-	fuse_fill_attr(&out.attr, &st);
+	fuse_fill_attr(s, &out.attr, &st);
 	return fuse_reply(r, &out, sizeof(out));
 }
 
@@ -139,8 +139,10 @@ int fuse_op_setattr(struct fuse_server *s, struct fuse_req *r)
 		if (chmod(path, in->mode & 07777) < 0)
 			return -errno;
 	}
-	if (in->valid & FATTR_SIZE)
+	if (in->valid & FATTR_SIZE) {
 		ret = set_size(s, r, in, path);
+		fuse_dax_refresh(&s->dax, r->node->id, r->node->fd);
+	}
 	if (ret == 0)
 		ret = set_times(r, in, path);
 	return ret < 0 ? ret : reply_attr(s, r, r->node->fd);

@@ -42,7 +42,9 @@ int fuse_reply(struct fuse_req *r, const void *data, size_t len);
 /* /proc/self/fd/N for a node's O_PATH fd: how a node is opened, chmod'ed
  * or has its times set without a path that could leave the export. */
 void fuse_fd_path(int fd, char buf[32]);
-void fuse_fill_attr(struct fuse_attr *attr, const struct stat *st);
+/* The attributes of `st`, with FUSE_ATTR_DAX for files the guest maps
+ * through the DAX window. */
+void fuse_fill_attr(const struct fuse_server *s, struct fuse_attr *attr, const struct stat *st);
 /* Looks up `name` in `parent` and fills an entry reply (one more lookup
  * for the guest to forget). */
 int fuse_lookup_entry(struct fuse_server *s, struct fs_node *parent, const char *name,
@@ -85,6 +87,9 @@ int fuse_op_readdir(struct fuse_server *s, struct fuse_req *r);
 int fuse_op_readdirplus(struct fuse_server *s, struct fuse_req *r);
 int fuse_op_releasedir(struct fuse_server *s, struct fuse_req *r);
 int fuse_op_fsyncdir(struct fuse_server *s, struct fuse_req *r);
+
+int fuse_op_setupmapping(struct fuse_server *s, struct fuse_req *r);
+int fuse_op_removemapping(struct fuse_server *s, struct fuse_req *r);
 
 int fuse_op_setxattr(struct fuse_server *s, struct fuse_req *r);
 int fuse_op_getxattr(struct fuse_server *s, struct fuse_req *r);

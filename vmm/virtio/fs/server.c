@@ -54,7 +54,7 @@ void fuse_fd_path(int fd, char buf[32])
 	snprintf(buf, 32, "/proc/self/fd/%d", fd);
 }
 
-void fuse_fill_attr(struct fuse_attr *a, const struct stat *st)
+void fuse_fill_attr(const struct fuse_server *s, struct fuse_attr *a, const struct stat *st)
 {
 	*a = (struct fuse_attr){
 		.ino = st->st_ino,
@@ -73,6 +73,11 @@ void fuse_fill_attr(struct fuse_attr *a, const struct stat *st)
 		.rdev = (uint32_t)st->st_rdev,
 		.blksize = (uint32_t)st->st_blksize,
 	};
+	/* Files on other file systems under the export (its submounts) may
+	 * not map as the window needs. */
+	if (s->inode_dax && s->export_mappable && S_ISREG(st->st_mode) &&
+	    st->st_dev == s->export_dev)
+		a->flags |= FUSE_ATTR_DAX;
 }
 
 int fuse_lookup_entry(struct fuse_server *s, struct fs_node *parent, const char *name,
@@ -100,7 +105,7 @@ int fuse_lookup_entry(struct fuse_server *s, struct fs_node *parent, const char 
 		.entry_valid = s->timeout,
 		.attr_valid = s->timeout,
 	};
-	fuse_fill_attr(&entry->attr, &st);
+	fuse_fill_attr(s, &entry->attr, &st);
 	return 0;
 }
 
@@ -161,6 +166,17 @@ static int fuse_op_init(struct fuse_server *s, struct fuse_req *r)
 	uint32_t wanted = FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | FUSE_BIG_WRITES |
 			  FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO | FUSE_MAX_PAGES |
 			  FUSE_ATOMIC_O_TRUNC;
+	if (s->dax.host != NULL)
+		wanted |= FUSE_MAP_ALIGNMENT | FUSE_INIT_EXT;
+	/* The rest of the flags, from 7.36 (FUSE_INIT_EXT). */
+	uint64_t flags2 = 0;
+	if ((in->flags & FUSE_INIT_EXT) && r->args_len >= sizeof(*in))
+		flags2 = in->flags2;
+	s->inode_dax = s->dax.host != NULL && (flags2 & (FUSE_HAS_INODE_DAX >> 32));
+	/* (Here, on the worker, whose filter allows fstatfs: the export of a
+	 * pool's VM comes on a thread whose does not.) */
+	if (s->inode_dax)
+		s->export_mappable = fuse_dax_fs_mappable(s->inodes.slots[0]->fd);
 	struct fuse_init_out out = {
 		.major = FUSE_KERNEL_VERSION,
 		.minor = in->minor < FUSE_OUR_MINOR ? in->minor : FUSE_OUR_MINOR,
@@ -171,6 +187,9 @@ static int fuse_op_init(struct fuse_server *s, struct fuse_req *r)
 		.max_write = FUSE_SERVER_MAX_WRITE,
 		.time_gran = 1,
 		.max_pages = FUSE_MAX_PAGES_US,
+		/* Of SETUPMAPPING's and REMOVEMAPPING's offsets (dax.h). */
+		.map_alignment = FUSE_DAX_CHUNK_SHIFT,
+		.flags2 = s->inode_dax ? (uint32_t)(FUSE_HAS_INODE_DAX >> 32) : 0,
 	};
 	s->proto_minor = out.minor;
 	s->initialized = true;
@@ -184,6 +203,8 @@ static int fuse_op_destroy(struct fuse_server *s, struct fuse_req *r)
 		if (s->inodes.slots[i] != NULL)
 			fs_inode_forget(&s->inodes, s->inodes.slots[i]->id, UINT64_MAX);
 	close_handles(s);
+	if (s->dax.host != NULL)
+		fuse_dax_unmap(&s->dax, 0, s->dax.size);
 	s->initialized = false;
 	return 0;
 }
@@ -227,13 +248,15 @@ static const fuse_op ops[] = {
 	[FUSE_RENAME2] = fuse_op_rename2,
 	[FUSE_LSEEK] = fuse_op_lseek,
 	[FUSE_COPY_FILE_RANGE] = fuse_op_copy_file_range,
+	[FUSE_SETUPMAPPING] = fuse_op_setupmapping,
+	[FUSE_REMOVEMAPPING] = fuse_op_removemapping,
 };
 
 /* Requests that need no node, or handle their node themselves. */
 static bool needs_node(uint32_t opcode)
 {
 	return opcode != FUSE_INIT && opcode != FUSE_DESTROY && opcode != FUSE_BATCH_FORGET &&
-	       opcode != FUSE_FORGET;
+	       opcode != FUSE_FORGET && opcode != FUSE_REMOVEMAPPING;
 }
 
 static int dispatch(struct fuse_server *s, struct fuse_req *r)
@@ -317,6 +340,7 @@ int fuse_server_export(struct fuse_server *s, const char *path, bool read_only, 
 		return -1;
 	}
 	s->read_only = read_only;
+	s->export_dev = st.st_dev;
 	struct fs_node *root = fs_inode_add(&s->inodes, fd, st.st_dev, st.st_ino, S_IFDIR);
 	if (root->id != FUSE_ROOT_NODE)
 		abort();
@@ -336,6 +360,7 @@ int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, st
 
 void fuse_server_release(struct fuse_server *s)
 {
+	fuse_dax_release(&s->dax);
 	close_handles(s);
 	fs_inodes_release(&s->inodes);
 }

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 
 #include "common/error.h"
+#include "vmm/virtio/fs/dax.h"
 #include "vmm/virtio/fs/inode.h"
 
 #define FUSE_SERVER_MAX_WRITE (128u << 10)
@@ -50,6 +51,11 @@ struct fuse_server {
 	bool trace;		     /* log every request (VRUN_TRACE_FUSE set, with --debug) */
 	struct fuse_handle *handles; /* by fh - 1 */
 	uint32_t nr_handles;
+	struct fuse_dax dax; /* host NULL: no DAX window (fuse_dax_init) */
+	/* DAX per file (the guest mounted dax=inode): the export's regular
+	 * files, when its file system maps them shared and writable. */
+	bool inode_dax, export_mappable;
+	dev_t export_dev;
 };
 
 /* Exports the directory `path`. */
@@ -60,6 +66,7 @@ int fuse_server_init(struct fuse_server *s, const char *path, bool read_only, st
  * runtime/pool.h).  Only one export, ever. */
 void fuse_server_init_unexported(struct fuse_server *s);
 int fuse_server_export(struct fuse_server *s, const char *path, bool read_only, struct error **err);
+/* Releases the server and its DAX window. */
 void fuse_server_release(struct fuse_server *s);
 
 /* Answers one request (`in`: the FUSE header and its arguments).  Returns
