@@ -123,7 +123,7 @@ int copy_tree(int from, int to, char *where, size_t size);
 int load_modules(const char *list);
 /* Mounts the virtio-fs shares (rootfs, and mounts when there is one) the
  * first time it is called. */
-void mount_shares(void);
+void mount_shares(bool rootfs_dax);
 
 struct net_iface;
 /* The guest's side of the container's network: loads virtio_net, then

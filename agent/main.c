@@ -78,11 +78,12 @@ static void share_readahead(const char *target)
 		close(fd);
 }
 
-/* The rootfs share has a DAX window (the VMM's vm_config): the files the
- * VMM marks (dax=inode: those it can map) are read and mapped straight
- * from the host's page cache.  Without a window (a guest kernel without
- * FUSE_DAX) it is mounted as the other. */
-void mount_shares(void)
+/* With `rootfs_dax` the rootfs share has a DAX window (the annotation
+ * ANNOTATION_VIRTIOFS_DAX): the files the VMM marks (dax=inode: those it
+ * can map) are read and mapped straight from the host's page cache.  If
+ * that mount fails (a guest kernel without FUSE_DAX) it is mounted as the
+ * other. */
+void mount_shares(bool rootfs_dax)
 {
 	static const struct {
 		const char *tag, *target;
@@ -96,10 +97,10 @@ void mount_shares(void)
 	mkdir("/run/vrun", 0755);
 	for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++) {
 		mkdir(shares[i].target, 0755);
-		if (shares[i].dax &&
-		    mount(shares[i].tag, shares[i].target, "virtiofs", 0, "dax=inode") == 0)
+		bool dax = shares[i].dax && rootfs_dax;
+		if (dax && mount(shares[i].tag, shares[i].target, "virtiofs", 0, "dax=inode") == 0)
 			continue;
-		if (shares[i].dax)
+		if (dax)
 			report("mount the %s share with DAX: %s", shares[i].tag, strerror(errno));
 		if (mount(shares[i].tag, shares[i].target, "virtiofs", 0, NULL) == 0)
 			share_readahead(shares[i].target);

@@ -71,6 +71,11 @@ enum agent_stream {
 
 #define AGENT_MAX_FDS 32 /* passed fds per process */
 
+/* "true": the rootfs share has a DAX window (vmm/virtio/fs/dax.h) and the
+ * agent mounts it dax=inode; read by the runtime (vm_shape.h) and the
+ * agent alike. */
+#define ANNOTATION_VIRTIOFS_DAX "io.vrun.virtiofs_dax"
+
 /* What a passed fd is, so the guest can give the process its like. */
 enum agent_fd_mode {
 	AGENT_FD_READ = 1,     /* bytes to the process (a pipe's read end, a file) */

@@ -386,7 +386,6 @@ static void handle_create(int fd, const char *payload, size_t len)
 		reply_error(fd, &f);
 		return;
 	}
-	mount_shares();
 	/* id NUL bundle NUL config.json */
 	size_t id_len = strnlen(payload, len);
 	size_t bundle_len = id_len < len ? strnlen(payload + id_len + 1, len - id_len - 1) : 0;
@@ -404,6 +403,8 @@ static void handle_create(int fd, const char *payload, size_t len)
 		reply_error(fd, &f);
 		return;
 	}
+	const char *dax = oci_strmap_get(&agent.config.annotations, ANNOTATION_VIRTIOFS_DAX);
+	mount_shares(dax != NULL && strcmp(dax, "true") == 0);
 	/* The host connected the streams before asking: take them in. */
 	accept_conns();
 	struct process *init = init_process();

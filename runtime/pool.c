@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/protocol.h"
 #include "common/cleanup.h"
 #include "common/fdpass.h"
 #include "common/fs.h"
@@ -52,6 +53,10 @@ const char *pool_refusal(const struct oci_config *config, bool asked, unsigned p
 		return "not asked for (annotation " POOL_ANNOTATION ", or --pool)";
 	if (passed_fds > 0)
 		return "the process is given fds (--preserve-fds, LISTEN_FDS)";
+	const char *dax = oci_strmap_get(&config->annotations, ANNOTATION_VIRTIOFS_DAX);
+	if (dax != NULL && strcmp(dax, "true") == 0)
+		return "the rootfs share has a DAX window (" ANNOTATION_VIRTIOFS_DAX
+		       "), a pooled VM's none";
 	if (!oci_has_namespace(config, "network"))
 		return "the container has the host's network, and a pooled VM a namespace of its "
 		       "own";

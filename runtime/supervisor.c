@@ -491,7 +491,8 @@ static int boot(struct supervisor *s, bool bind_share, struct error **err)
 		.cmdline = cmdline,
 		.serial_fd = s->serial_fd,
 		.vsock_path = vsock_path,
-		.shares = {{"rootfs", NULL, false, ROOTFS_DAX_WINDOW}, {"mounts", NULL, false, 0}},
+		.shares = {{"rootfs", NULL, false, shape->dax ? ROOTFS_DAX_WINDOW : 0},
+			   {"mounts", NULL, false, 0}},
 		.nr_shares = bind_share || s->pooled ? 2 : 1,
 		.nr_nics = (unsigned)s->net.n,
 	};

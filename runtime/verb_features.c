@@ -14,8 +14,9 @@ int cmd_features(struct vrun_context *ctx, int argc, char **argv, struct error *
 		{"io.vrun.version", (char *)vrun_version()},
 		{"io.vrun.commit", (char *)vrun_commit()},
 		/* The config annotations that shape the microVM (vm_shape.h). */
-		{"io.vrun.vm.annotations", ANNOTATION_KERNEL
-		 "," ANNOTATION_CMDLINE "," ANNOTATION_MEMORY_MIB "," ANNOTATION_VCPUS},
+		{"io.vrun.vm.annotations",
+		 ANNOTATION_KERNEL "," ANNOTATION_CMDLINE "," ANNOTATION_MEMORY_MIB
+				   "," ANNOTATION_VCPUS "," ANNOTATION_VIRTIOFS_DAX},
 	};
 	static const char *const action_names[] = {
 		"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",

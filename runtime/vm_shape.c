@@ -156,6 +156,14 @@ int vm_shape_from_config(const struct oci_config *config, unsigned host_cpus,
 					      len, VM_SHAPE_CMDLINE_MAX);
 		shape->cmdline_extra = v;
 	}
+	if ((v = oci_strmap_get(a, ANNOTATION_VIRTIOFS_DAX)) != NULL) {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return error_set_kind(err, EINVAL,
+					      "annotation " ANNOTATION_VIRTIOFS_DAX
+					      ": '%s' is not true or false",
+					      v);
+		shape->dax = strcmp(v, "true") == 0;
+	}
 	return 0;
 }
 

@@ -12,12 +12,16 @@
  *  - annotations override both: io.vrun.memory_mib, io.vrun.vcpus,
  *    io.vrun.kernel (a kernel image on the host; its modules are looked for
  *    beside it as for the default kernel), io.vrun.kernel_cmdline
- *    (appended to vrun's own kernel arguments). */
+ *    (appended to vrun's own kernel arguments), io.vrun.virtiofs_dax
+ *    ("true" or "false": a DAX window for the rootfs share; off by
+ *    default, docs/performance.md "DAX"). */
 #ifndef VRUN_RUNTIME_VM_SHAPE_H
 #define VRUN_RUNTIME_VM_SHAPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/protocol.h" /* ANNOTATION_VIRTIOFS_DAX */
 #include "common/error.h"
 #include "oci-spec/config.h"
 
@@ -35,6 +39,7 @@ struct vm_shape {
 	unsigned vcpus;
 	const char *kernel;	   /* NULL: the default search; points into the config */
 	const char *cmdline_extra; /* NULL or points into the config */
+	bool dax;		   /* the rootfs share has a DAX window */
 };
 
 /* Fills `shape` from `config` on a host with `host_cpus` CPUs; an error

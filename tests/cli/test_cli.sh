@@ -82,7 +82,7 @@ expect "spec into a missing bundle" 1 "" "create \`$work/missing/config.json\`: 
 run "$vrun" features
 expect "features exits 0 with nothing on stderr" 0 '"ociVersionMin"' ""
 check "features: ociVersionMin/Max, hooks, namespaces, capabilities" jq -e '.ociVersionMin == "1.0.0" and .ociVersionMax == "1.2.0" and (.hooks | length) == 6 and (.linux.namespaces | index("pid") != null) and (.linux.capabilities | index("CAP_SYS_ADMIN") != null) and .linux.seccomp.enabled == true' <<<"$out"
-check "features: cgroup v2 and systemd paths; the VM-shaping annotations, two of them unsafe" jq -e '.linux.cgroup.v2 == true and .linux.cgroup.systemd == true and .annotations["io.vrun.vm.annotations"] == "io.vrun.kernel,io.vrun.kernel_cmdline,io.vrun.memory_mib,io.vrun.vcpus" and .potentiallyUnsafeConfigAnnotations == ["io.vrun.kernel", "io.vrun.kernel_cmdline"]' <<<"$out"
+check "features: cgroup v2 and systemd paths; the VM-shaping annotations, two of them unsafe" jq -e '.linux.cgroup.v2 == true and .linux.cgroup.systemd == true and .annotations["io.vrun.vm.annotations"] == "io.vrun.kernel,io.vrun.kernel_cmdline,io.vrun.memory_mib,io.vrun.vcpus,io.vrun.virtiofs_dax" and .potentiallyUnsafeConfigAnnotations == ["io.vrun.kernel", "io.vrun.kernel_cmdline"]' <<<"$out"
 
 # pool: its arguments, and an empty pool (booting one needs a VM:
 # tests/vmhost/pool.sh).

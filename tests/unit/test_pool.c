@@ -24,6 +24,7 @@
 #include "common/fs.h"
 #include "common/proc.h"
 #include "common/unix_socket.h"
+#include "agent/protocol.h"
 #include "runtime/pool.h"
 
 #define KEY "kernel /k\ninitrd /i\nmemory 268435456\nvcpus 1\n"
@@ -150,6 +151,14 @@ static void test_refusal(void **state)
 	assert_non_null(strstr(pool_refusal(&c, false, 0), "host's network"));
 	c = with("true", "/var/run/netns/x", true);
 	assert_non_null(strstr(pool_refusal(&c, false, 0), "joins a network namespace"));
+	/* A pooled VM has no DAX window. */
+	c = with(NULL, NULL, true);
+	struct oci_strmap_entry dax = {.key = (char *)ANNOTATION_VIRTIOFS_DAX,
+				       .value = (char *)"true"};
+	c.annotations = (struct oci_strmap){.items = &dax, .len = 1};
+	assert_non_null(strstr(pool_refusal(&c, true, 0), "DAX window"));
+	dax.value = (char *)"false";
+	assert_null(pool_refusal(&c, true, 0));
 }
 
 struct entry {

@@ -148,6 +148,12 @@ static void test_annotations(void **state)
 	assert_int_equal(s.vcpus, 4);		/* an explicit count may exceed the host's */
 	assert_string_equal(s.kernel, "/k/vmlinuz");
 	assert_string_equal(s.cmdline_extra, "loglevel=7 foo=bar");
+	assert_false(s.dax);
+	assert_int_equal(shape_of("\"annotations\":{\"io.vrun.virtiofs_dax\":\"true\"}", 2, &s), 0);
+	assert_true(s.dax);
+	assert_int_equal(shape_of("\"annotations\":{\"io.vrun.virtiofs_dax\":\"false\"}", 2, &s),
+			 0);
+	assert_false(s.dax);
 
 	struct {
 		const char *annotations, *error;
@@ -165,6 +171,8 @@ static void test_annotations(void **state)
 		 "annotation io.vrun.kernel: 'vmlinuz' is not an absolute path"},
 		{"\"io.vrun.kernel_cmdline\":\"a\\nb\"",
 		 "annotation io.vrun.kernel_cmdline: byte 1 is not printable"},
+		{"\"io.vrun.virtiofs_dax\":\"yes\"",
+		 "annotation io.vrun.virtiofs_dax: 'yes' is not true or false"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char extra[256];

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# virtio-fs DAX (io.vrun.virtiofs_dax, docs/performance.md "DAX") in a
+# microVM: `tests/vmhost/run tests/vmhost/dax.sh`, or directly on a host
+# with VT-x/AMD-V.  Not in `make check` yet: with DAX, 1 of 7 boots in the
+# test host (and one in CI) stalled after "the VM running", before the
+# agent's hello, for reasons not found yet (issue 9's note).  Prints TAP.
+set -u
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+cd "$top" || exit 1
+vrun=build/vrun
+[[ -x build/tests/fsbench ]] || { echo "dax.sh: make build/tests/fsbench first" >&2; exit 1; }
+croot=$(mktemp -d /tmp/vrun-dax.XXXXXX)
+scratch=$(mktemp -d /tmp/vrun-dax-scratch.XXXXXX)
+trap 'rm -rf "$croot" "$scratch"' EXIT
+bundles=$scratch/bundles
+mkdir -p "$bundles"
+tests/lib/make-bundle "$bundles/base" >/dev/null
+bundle() {
+	local name=$1
+	shift
+	ROOTFS=$bundles/base/rootfs tests/lib/make-bundle "$bundles/$name" "$@" >/dev/null
+	if [[ -n ${edit:-} ]]; then
+		jq "$edit" "$bundles/$name/config.json" >"$bundles/$name/config.new" &&
+			mv "$bundles/$name/config.new" "$bundles/$name/config.json"
+	fi
+	edit=
+}
+
+# virtio-fs DAX (io.vrun.virtiofs_dax: the rootfs share has a window, and the guest mounts it
+# dax=inode: the VMM marks the files it can map, those of an export on a
+# file system that maps them shared and writable; the test host's /work is
+# 9p, which does not, so this rootfs is a copy in /tmp): a file read whole
+# through the window, an in-place write into the host's file (dd
+# conv=notrunc), and a mapping the host truncates under the guest, which
+# reads as zeroes past the new end (the VMM mends the window) instead of
+# stalling or ending the VM.
+daxroot=$scratch/daxroot
+cp -a "$bundles/base/rootfs" "$daxroot"
+dax=$daxroot/dax
+mkdir -p "$dax"
+head -c $((3 << 20)) /dev/urandom >"$dax/big"
+yes A | head -c $((2 << 20)) >"$dax/trunc"
+big_md5=$(md5sum <"$dax/big" | cut -d' ' -f1)
+cp build/tests/fsbench "$daxroot/bin/fsbench"
+edit=".root.readonly = false | .root.path = \"$daxroot\" | .annotations[\"io.vrun.virtiofs_dax\"] = \"true\""
+script='grep " / virtiofs " /proc/mounts; md5sum /dax/big'
+script+='; printf XY | dd of=/dax/big bs=1 seek=4096 conv=notrunc; fsbench mapped /dax/trunc 1048576 /dax/go'
+bundle dax sh -c "$script"
+timeout 180 $vrun --root "$croot" run --bundle "$bundles/dax" dax >"$scratch/dax.out" 2>"$scratch/dax.err" &
+dax_pid=$!
+for ((i = 0; i < 1500; i++)); do
+	[[ -e $dax/trunc.mapped ]] && break
+	sleep 0.1
+done
+truncate -s 4096 "$dax/trunc"
+touch "$dax/go"
+wait $dax_pid
+rc=$? out=$(tr -d '\r' <"$scratch/dax.out") err=$(tr -d '\r' <"$scratch/dax.err")
+expect "virtio-fs DAX: the rootfs share mounted with dax=inode" 0 "^rootfs / virtiofs .*dax=inode" -
+check "... a file read whole through the window: the host's digest" grep -qx "$big_md5  /dax/big" <<<"$out"
+check "... an in-place write reached the host's file" \
+	test "$(dd if="$dax/big" bs=1 skip=4096 count=2 2>/dev/null)" = XY
+check "... a mapping truncated by the host: zeroes past the new end, and the VM went on" \
+	test "$(grep -x -e 'before 65' -e 'after 0' <<<"$out" | tr '\n' ' ')" = "before 65 after 0 "
+check "... the VMM said why" grep -q "a mapped file shrank under the guest (now 4096 bytes)" <<<"$err"
+rm -rf "$daxroot"
+tap_done
