@@ -8,17 +8,7 @@ bundles=$top/build/tests/bundles
 mkdir -p "$bundles"
 tests/lib/make-bundle "$bundles/base" >/dev/null
 
-# bundle NAME ARG...: a busybox bundle running ARGs; jq edits via $edit.
-bundle() {
-	local name=$1
-	shift
-	ROOTFS=$bundles/base/rootfs tests/lib/make-bundle "$bundles/$name" "$@" >/dev/null
-	if [[ -n ${edit:-} ]]; then
-		jq "$edit" "$bundles/$name/config.json" >"$bundles/$name/config.new" &&
-			mv "$bundles/$name/config.new" "$bundles/$name/config.json"
-	fi
-	edit=
-}
+. tests/lib/bundle.sh # bundle NAME ARG...
 
 # Output on both streams, an exit code, and the guest's own kernel.
 bundle streams sh -c 'echo "out from $(uname -r)"; echo err >&2; exit 42'

@@ -16,16 +16,7 @@ trap 'rm -rf "$croot" "$scratch"' EXIT
 bundles=$scratch/bundles
 mkdir -p "$bundles"
 tests/lib/make-bundle "$bundles/base" >/dev/null
-bundle() {
-	local name=$1
-	shift
-	ROOTFS=$bundles/base/rootfs tests/lib/make-bundle "$bundles/$name" "$@" >/dev/null
-	if [[ -n ${edit:-} ]]; then
-		jq "$edit" "$bundles/$name/config.json" >"$bundles/$name/config.new" &&
-			mv "$bundles/$name/config.new" "$bundles/$name/config.json"
-	fi
-	edit=
-}
+. tests/lib/bundle.sh
 
 # virtio-fs DAX (io.vrun.virtiofs_dax: the rootfs share has a window, and the guest mounts it
 # dax=inode: the VMM marks the files it can map, those of an export on a
