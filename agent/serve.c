@@ -403,8 +403,7 @@ static void handle_create(int fd, const char *payload, size_t len)
 		reply_error(fd, &f);
 		return;
 	}
-	const char *dax = oci_strmap_get(&agent.config.annotations, ANNOTATION_VIRTIOFS_DAX);
-	mount_shares(dax != NULL && strcmp(dax, "true") == 0);
+	mount_shares(oci_strmap_true(&agent.config.annotations, ANNOTATION_VIRTIOFS_DAX));
 	/* The host connected the streams before asking: take them in. */
 	accept_conns();
 	struct process *init = init_process();

@@ -364,6 +364,12 @@ const char *oci_strmap_get(const struct oci_strmap *map, const char *key)
 	return NULL;
 }
 
+bool oci_strmap_true(const struct oci_strmap *map, const char *key)
+{
+	const char *value = oci_strmap_get(map, key);
+	return value != NULL && strcmp(value, "true") == 0;
+}
+
 bool oci_mount_is_bind(const struct oci_mount *m)
 {
 	if (m->type != NULL && strcmp(m->type, "bind") == 0)

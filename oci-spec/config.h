@@ -350,5 +350,7 @@ void oci_resources_release(struct oci_resources *resources);
 
 /* Lookups used by the runtime. */
 const char *oci_strmap_get(const struct oci_strmap *map, const char *key);
+/* Whether `key`'s value is "true" (an annotation that turns something on). */
+bool oci_strmap_true(const struct oci_strmap *map, const char *key);
 
 #endif

@@ -48,13 +48,11 @@ void pool_key(const char *boot, const char *initrd, uint64_t memory, unsigned vc
 
 const char *pool_refusal(const struct oci_config *config, bool asked, unsigned passed_fds)
 {
-	const char *wanted = oci_strmap_get(&config->annotations, POOL_ANNOTATION);
-	if (!asked && (wanted == NULL || strcmp(wanted, "true") != 0))
+	if (!asked && !oci_strmap_true(&config->annotations, POOL_ANNOTATION))
 		return "not asked for (annotation " POOL_ANNOTATION ", or --pool)";
 	if (passed_fds > 0)
 		return "the process is given fds (--preserve-fds, LISTEN_FDS)";
-	const char *dax = oci_strmap_get(&config->annotations, ANNOTATION_VIRTIOFS_DAX);
-	if (dax != NULL && strcmp(dax, "true") == 0)
+	if (oci_strmap_true(&config->annotations, ANNOTATION_VIRTIOFS_DAX))
 		return "the rootfs share has a DAX window (" ANNOTATION_VIRTIOFS_DAX
 		       "), a pooled VM's none";
 	if (!oci_has_namespace(config, "network"))

@@ -240,9 +240,9 @@ static void on_dax_tick(void *opaque, uint32_t events)
 }
 
 /* The windows' check, each second, for mappings past their file's end
- * (dax.h): KVM 6.1 turns such a fault into an asynchronous page fault that
- * it retries forever, and does not return EFAULT; the vCPU waits, and
- * goes on once the page under it is mended. */
+ * (dax.h): the test host's KVM (6.1) did not return EFAULT for such a
+ * fault but kept the vCPU in KVM_RUN; it goes on once the page under it is
+ * mended. */
 static int watch_dax_windows(struct vm *vm, struct error **err)
 {
 	const struct itimerspec each_second = {{1, 0}, {1, 0}};

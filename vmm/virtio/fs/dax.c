@@ -16,6 +16,20 @@
 
 #define PAGE 4096ull
 
+static int map_prot(bool writable)
+{
+	return PROT_READ | (writable ? PROT_WRITE : 0);
+}
+
+/* The node's file, opened as a mapping of it needs (a shared writable
+ * mapping needs a read-write fd). */
+static int open_to_map(int node_fd, bool writable)
+{
+	char path[32];
+	fuse_fd_path(node_fd, path);
+	return open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+}
+
 /* Puts reserved, inaccessible memory over [offset, offset + len).  Failing
  * would leave a hole the VMM's own allocations could fill, in the guest's
  * reach: the VMM ends instead. */
@@ -92,11 +106,10 @@ int fuse_dax_map(struct fuse_dax *d, int fd, uint64_t node, uint64_t foffset, ui
 	if (!valid_window_range(d, moffset, len) || foffset % PAGE != 0 ||
 	    foffset > (uint64_t)INT64_MAX - len)
 		return -EINVAL;
-	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
 	pthread_mutex_lock(&d->lock);
 	forget_chunks(d, moffset, len);
-	if (mmap(d->host + moffset, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd,
-		 (off_t)foffset) == MAP_FAILED) {
+	if (mmap(d->host + moffset, len, map_prot(writable), MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+		 fd, (off_t)foffset) == MAP_FAILED) {
 		int saved = errno;
 		reserve(d, moffset, len); /* the old mapping may be gone */
 		pthread_mutex_unlock(&d->lock);
@@ -133,18 +146,15 @@ void fuse_dax_refresh(struct fuse_dax *d, uint64_t node, int node_fd)
 {
 	if (d->host == NULL)
 		return;
-	char path[32];
-	fuse_fd_path(node_fd, path);
 	pthread_mutex_lock(&d->lock);
 	for (uint64_t i = 0; i < d->size / FUSE_DAX_CHUNK; i++) {
 		struct fuse_dax_chunk *c = &d->chunks[i];
 		if (c->fd < 0 || c->node != node)
 			continue;
-		int fd = open(path, (c->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		int fd = open_to_map(node_fd, c->writable);
 		uint8_t *at = d->host + i * FUSE_DAX_CHUNK;
-		int prot = PROT_READ | (c->writable ? PROT_WRITE : 0);
-		if (fd < 0 || mmap(at, FUSE_DAX_CHUNK, prot, MAP_SHARED | MAP_FIXED, fd,
-				   (off_t)c->foffset) == MAP_FAILED) {
+		if (fd < 0 || mmap(at, FUSE_DAX_CHUNK, map_prot(c->writable),
+				   MAP_SHARED | MAP_FIXED, fd, (off_t)c->foffset) == MAP_FAILED) {
 			log_guest("virtio-fs DAX: cannot map a file again: %s", strerror(errno));
 			if (fd >= 0)
 				close(fd);
@@ -220,9 +230,7 @@ int fuse_op_setupmapping(struct fuse_server *s, struct fuse_req *r)
 	if (writable && s->read_only)
 		return -EROFS;
 	/* Linux names the node, not an open handle (fh is -1). */
-	char path[32];
-	fuse_fd_path(r->node->fd, path);
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = open_to_map(r->node->fd, writable);
 	if (fd < 0)
 		return -errno;
 	int ret =

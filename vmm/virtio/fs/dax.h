@@ -16,10 +16,10 @@
  * in the mapping), but a guest touching a page past the end (the host
  * truncated the file under the mapping) faults in KVM, as does one that
  * touches a reserved part.  fuse_dax_repair, after KVM_RUN's EFAULT and
- * each second (KVM 6.1 retries such a fault forever rather than return
- * EFAULT), puts zeroed memory under the pages a file lost since the last
- * look, and the vCPU goes on; a fault it cannot explain ends the VM (or,
- * on KVM 6.1, stalls the vCPU that made it: the guest's own harm). */
+ * each second (the test host's KVM, 6.1, kept the vCPU in KVM_RUN rather
+ * than return EFAULT), puts zeroed memory under the pages a file lost
+ * since the last look, and the vCPU goes on; a fault it cannot explain
+ * ends the VM (or stalls the vCPU that made it: the guest's own harm). */
 #ifndef VRUN_VMM_VIRTIO_FS_DAX_H
 #define VRUN_VMM_VIRTIO_FS_DAX_H
 
