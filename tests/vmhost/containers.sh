@@ -431,21 +431,26 @@ expect "no network namespace at all: loopback only in the guest, and --debug say
 
 # The VM's shape: memory from the memory limit (less vrun's 16 MiB), vCPUs
 # from the CPU quota (at most the host's), kernel arguments from an
-# annotation.
+# annotation; the guest kernel does not probe for a keyboard controller
+# (a probe of the VMM's reset-only i8042 waits out its timeout: seconds).
 # Its cgroup: the VMM in cgroupsPath with the limits, seen by a
 # createRuntime hook (on the host, the VMM's pid in its state); gone after.
 edit='.linux.resources = {memory: {limit: 402653184}, cpu: {quota: 200000, period: 100000}}
 	| .linux.cgroupsPath = "/vrun-test/shape"
 	| .annotations = {"io.vrun.kernel_cmdline": "vrun.test=shape"}
+	| .process.capabilities.bounding += ["CAP_SYSLOG"] | .process.capabilities.permitted += ["CAP_SYSLOG"]
+	| .process.capabilities.effective += ["CAP_SYSLOG"]
 	| .hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c",
 		"p=$(jq -r .pid); { cat /proc/$p/cgroup; cat /sys/fs/cgroup/vrun-test/shape/memory.max /sys/fs/cgroup/vrun-test/shape/cpu.max; } >'"$scratch"'/cgroup"]}]}'
-bundle shape sh -c 'grep MemTotal /proc/meminfo; echo "cpus $(grep -c ^processor /proc/cpuinfo)"; cat /proc/cmdline'
+bundle shape sh -c 'grep MemTotal /proc/meminfo; echo "cpus $(grep -c ^processor /proc/cpuinfo)"; cat /proc/cmdline; dmesg | grep i8042'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/shape" shape
 expect "a container with a 384 MiB limit and 2 CPUs of quota" 0 "vrun.test=shape" ""
 check "... has a guest of 368 MiB (less what the kernel keeps)" \
 	bash -c 'kb=$(awk "/MemTotal/ {print \$2}" <<<"$1"); ((kb > 300 * 1024 && kb <= 368 * 1024))' _ "$out"
 want_cpus=$(($(nproc) < 2 ? $(nproc) : 2))
 check "... and $want_cpus vCPUs" grep -qx "cpus $want_cpus" <<<"$out"
+check "... whose kernel found no i8042 in ACPI and did not probe one" \
+	bash -c 'grep -q "i8042: PNP: No PS/2 controller found" <<<"$1" && ! grep -q "CTR" <<<"$1"' _ "$out"
 check "... its VMM in cgroupsPath, limited to 384 MiB and 2 CPUs" \
 	bash -c 'printf "0::/vrun-test/shape\n402653184\n200000 100000\n" | diff - "$1"' _ "$scratch/cgroup"
 check "... and the cgroup is removed with the container" test ! -e /sys/fs/cgroup/vrun-test/shape

@@ -11,7 +11,7 @@ cd "$top" || exit 1
 boot=build/tests/vmm_boot
 kernel=build/guest/vmlinuz
 initrd=build/tests/guest-initrd.img
-cmdline="console=ttyS0 reboot=k panic=-1 pci=off quiet i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+cmdline="console=ttyS0 reboot=k panic=-1 pci=off quiet"
 
 # vrun check: every line ok, a probe VM boots, virtio-rng binds.
 root=$(mktemp -d)
