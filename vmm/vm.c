@@ -257,6 +257,7 @@ static int watch_dax_windows(struct vm *vm, struct error **err)
 static int add_shares(struct vm *vm, const struct vm_config *c, struct error **err)
 {
 	uint64_t dax_gpa = dax_base(&vm->mem);
+	bool windows = false;
 	if (c->nr_shares > VM_MAX_SHARES)
 		return error_set_kind(err, EINVAL, "%u shares: at most %d", c->nr_shares,
 				      VM_MAX_SHARES);
@@ -268,14 +269,17 @@ static int add_shares(struct vm *vm, const struct vm_config *c, struct error **e
 				   err) < 0)
 			return -1;
 		vm->nr_fs = i + 1;
-		if (add_virtio(vm, &virtio_fs_ops, fs, &t, err) < 0 ||
-		    (share->dax_window > 0 && place_dax_window(vm, i, t, &dax_gpa, err) < 0) ||
-		    virtio_fs_start(fs, t, err) < 0)
+		if (add_virtio(vm, &virtio_fs_ops, fs, &t, err) < 0)
+			return -1;
+		if (share->dax_window > 0) {
+			if (place_dax_window(vm, i, t, &dax_gpa, err) < 0)
+				return -1;
+			windows = true;
+		}
+		if (virtio_fs_start(fs, t, err) < 0)
 			return -1;
 	}
-	if (dax_gpa != dax_base(&vm->mem))
-		return watch_dax_windows(vm, err);
-	return 0;
+	return windows ? watch_dax_windows(vm, err) : 0;
 }
 
 static int add_vsock(struct vm *vm, const char *path, struct error **err)

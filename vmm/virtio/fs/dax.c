@@ -104,8 +104,10 @@ int fuse_dax_map(struct fuse_dax *d, int fd, uint64_t node, uint64_t foffset, ui
 		 uint64_t len, bool writable)
 {
 	if (!valid_window_range(d, moffset, len) || foffset % PAGE != 0 ||
-	    foffset > (uint64_t)INT64_MAX - len)
+	    foffset > (uint64_t)INT64_MAX - len) {
+		close(fd);
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&d->lock);
 	forget_chunks(d, moffset, len);
 	if (mmap(d->host + moffset, len, map_prot(writable), MAP_SHARED | MAP_FIXED | MAP_POPULATE,
@@ -113,15 +115,17 @@ int fuse_dax_map(struct fuse_dax *d, int fd, uint64_t node, uint64_t foffset, ui
 		int saved = errno;
 		reserve(d, moffset, len); /* the old mapping may be gone */
 		pthread_mutex_unlock(&d->lock);
+		close(fd);
 		return -saved;
 	}
 	/* Kept for fuse_dax_repair, which must know where each file ends; a
-	 * chunk without one is only not repaired. */
+	 * chunk without one is only not repaired.  The first chunk keeps fd
+	 * (Linux maps one chunk per request), the others a copy. */
 	struct stat st;
 	uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
 	for (uint64_t i = 0; i < len / FUSE_DAX_CHUNK; i++) {
 		struct fuse_dax_chunk *c = &d->chunks[moffset / FUSE_DAX_CHUNK + i];
-		c->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		c->fd = i == 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		c->node = node;
 		c->writable = writable;
 		c->foffset = foffset + i * FUSE_DAX_CHUNK;
@@ -233,10 +237,7 @@ int fuse_op_setupmapping(struct fuse_server *s, struct fuse_req *r)
 	int fd = open_to_map(r->node->fd, writable);
 	if (fd < 0)
 		return -errno;
-	int ret =
-		fuse_dax_map(&s->dax, fd, r->node->id, in->foffset, in->moffset, in->len, writable);
-	close(fd);
-	return ret;
+	return fuse_dax_map(&s->dax, fd, r->node->id, in->foffset, in->moffset, in->len, writable);
 }
 
 int fuse_op_removemapping(struct fuse_server *s, struct fuse_req *r)

@@ -53,9 +53,9 @@ struct fuse_dax {
 int fuse_dax_init(struct fuse_dax *d, uint64_t size, struct error **err);
 void fuse_dax_release(struct fuse_dax *d);
 
-/* Maps `len` bytes of the regular file `fd` (not taken; opened from FUSE
- * node `node`) at `foffset` to window offset `moffset`, writable or not;
- * 0 or a negative errno. */
+/* Maps `len` bytes of the regular file `fd` (opened from FUSE node
+ * `node`; taken, closed on failure) at `foffset` to window offset
+ * `moffset`, writable or not; 0 or a negative errno. */
 int fuse_dax_map(struct fuse_dax *d, int fd, uint64_t node, uint64_t foffset, uint64_t moffset,
 		 uint64_t len, bool writable);
 /* Node `node` (O_PATH fd `node_fd`) was opened for writing or resized: its chunks are

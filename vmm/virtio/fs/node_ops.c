@@ -141,7 +141,8 @@ int fuse_op_setattr(struct fuse_server *s, struct fuse_req *r)
 	}
 	if (in->valid & FATTR_SIZE) {
 		ret = set_size(s, r, in, path);
-		fuse_dax_refresh(&s->dax, r->node->id, r->node->fd);
+		if (ret == 0)
+			fuse_dax_refresh(&s->dax, r->node->id, r->node->fd);
 	}
 	if (ret == 0)
 		ret = set_times(r, in, path);
