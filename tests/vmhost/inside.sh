@@ -68,6 +68,7 @@ run "$boot" --kernel "$kernel" --memory 16
 expect "memory below the minimum is refused" 1 "" 'guest memory 16 MiB is outside 64 MiB to 64 GiB'
 
 . tests/vmhost/containers.sh
+. tests/vmhost/dax.sh
 . tests/vmhost/pool.sh
 . tests/vmhost/podman.sh
 . tests/vmhost/containerd.sh
