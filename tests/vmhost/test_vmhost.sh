@@ -20,7 +20,9 @@ tests/vmhost/make-vmlinux build/guest/vmlinuz build/tests/vmlinux
 # in about thirty boots here; the freeze takes the test host with it, so no
 # timeout inside it fires, which points at QEMU's emulation of nested
 # virtualization rather than at the guest).  A test host that times out is
-# therefore booted once more; a second timeout fails.  With two test-host
+# therefore booted once more; a second timeout fails (tests/vmhost/run
+# stops a test host idle for 2 x VMHOST_STALL, 10 min, with its state:
+# sooner than the timeout).  With two test-host
 # vCPUs, a run of the container tests (some 25 guest boots) froze that way
 # (soft lockups on both CPUs); with one it is about as fast, and froze
 # once in six runs (at the 2-vCPU guest).  The in-host checks took 18 to
@@ -38,7 +40,10 @@ run_inside() {
 }
 run_inside
 if ((rc == 124 && emulated)); then
-	echo "# the test host timed out (stderr: $(head -1 <<<"$err")); booting it once more"
+	# Its stderr whole: a stall's report (tests/vmhost/run) is the state
+	# of the test host's vCPUs, to find out why.
+	echo "# the test host timed out or stalled; booting it once more. Its stderr:"
+	tail -n 150 <<<"$err" | sed 's/^/#   /'
 	run_inside
 fi
 expect "the in-host checks ran to the end; status 7 and stderr crossed back" 7 '^1\.\.[0-9]+$' '^inside: done$'
@@ -69,6 +74,14 @@ run env VMHOST_TIMEOUT=3 "$vmhost" sleep 60
 expect "a command over VMHOST_TIMEOUT is reported, not a hang" 124 "" 'timed out after 3s \(VMHOST_TIMEOUT\) running: sleep 60'
 
 if ((emulated)); then
+	# An idle test host looks like a stalled one: reported with its state,
+	# sent an NMI, and stopped when it stays idle.
+	run env VMHOST_STALL=5 VMHOST_TIMEOUT=300 "$vmhost" sleep 600
+	expect "a test host idle for 2 x VMHOST_STALL after an NMI is stopped (124), not left to the timeout" 124 "" \
+		'stopped the test host: idle for 10s, the NMI did not wake it, running: sleep 600'
+	check "... its vCPU's registers and local APIC came from QEMU's monitor" \
+		bash -c 'grep -q "RIP=" <<<"$1" && grep -q "dumping local APIC state for CPU 0" <<<"$1"' _ "$err"
+	check "... and its kernel saw the NMI" grep -q 'NMI received for unknown reason' <<<"$err"
 	run env VMHOST_MEM=32 "$vmhost" true
 	expect "a test host that cannot boot is reported with its console" 125 "" \
 		'did not run the command to completion'
