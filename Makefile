@@ -27,7 +27,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/runtime/main.o $(UNIT_SRC:%.c=$(BUILD)/%.o) \
 	   $(BUILD)/tests/tools/vmm_boot.o
 
-.PHONY: all bench check deps guest-kernel demo format format-check clean install unit-tests FORCE
+.PHONY: all bench check deps guest-kernel guest-kernel-vrun demo format format-check clean install unit-tests FORCE
 all: $(BUILD)/vrun
 
 # The commit is baked into `vrun --version`; the header changes only when
@@ -118,6 +118,13 @@ deps:
 
 guest-kernel:
 	@tools/guest-kernel $(BUILD)/guest
+
+# vrun's own guest kernel (tools/guest-kernel.config: the cloud kernel's
+# configuration, its guest drivers built in, no modules, no BTF, no
+# ftrace), built from Debian's linux-source-6.1: opt-in, it takes tens of
+# minutes.  `make bench` adds rows for it when it is there.
+guest-kernel-vrun:
+	@tools/guest-kernel-build $(BUILD)/guest-vrun
 
 # The newcomer's demo: a busybox container run in a microVM with `vrun run`
 # (through the emulated test host where this machine has no VT-x/AMD-V).
