@@ -14,6 +14,26 @@ static void split(struct guest_memory *mem)
 	mem->low_size = mem->size < LAYOUT_MMIO_HOLE ? mem->size : LAYOUT_MMIO_HOLE;
 }
 
+#define HUGE_PAGE (2ull << 20)
+
+void *map_huge_aligned(size_t size, int prot)
+{
+	size_t span = size + HUGE_PAGE;
+	if (span < size) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	uint8_t *p = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	size_t head = start - (uintptr_t)p;
+	if (head > 0)
+		munmap(p, head);
+	munmap((uint8_t *)start + size, span - head - size);
+	return (void *)start;
+}
+
 int guest_memory_create(struct guest_memory *mem, uint64_t size, struct error **err)
 {
 	*mem = (struct guest_memory){0};
@@ -24,14 +44,13 @@ int guest_memory_create(struct guest_memory *mem, uint64_t size, struct error **
 				      LAYOUT_MAX_MEMORY >> 30);
 	if (size % 4096 != 0)
 		return error_set_kind(err, EINVAL, "guest memory must be whole pages");
-	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *host = map_huge_aligned(size, PROT_READ | PROT_WRITE);
 	if (host == MAP_FAILED)
 		return error_set(err, errno, "map %llu MiB of guest memory",
 				 (unsigned long long)(size >> 20));
 	/* Huge pages where the host allows them: a 2 MiB page is one fault
-	 * and one second-level mapping instead of 512 (the guest's boot
-	 * touches some 80 MiB).  Not in a child: a fork would make every
+	 * and, the mapping being aligned, one second-level mapping instead
+	 * of 512 (the guest's boot touches some 80 MiB).  Not in a child: a fork would make every
 	 * page copy-on-write under KVM's feet.  Both are hints, and so is
 	 * the name, which /proc/PID/smaps shows (Linux 5.17 and later). */
 	madvise(host, size, MADV_HUGEPAGE);

@@ -7,6 +7,7 @@
 #define VRUN_VMM_MEMORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -20,6 +21,13 @@ struct guest_memory {
 	uint64_t low_size; /* RAM at [0, low_size); the rest at LAYOUT_HIGH_RAM */
 	bool owned;	   /* false for wrapped buffers */
 };
+
+/* An anonymous private MAP_NORESERVE mapping of SIZE bytes whose start is
+ * 2 MiB aligned, or MAP_FAILED (errno set).  KVM maps a guest's 2 MiB
+ * page with one second-level entry only when the host address and the
+ * guest address agree modulo 2 MiB; Linux before 6.7 aligns no anonymous
+ * mapping that way by itself. */
+void *map_huge_aligned(size_t size, int prot);
 
 int guest_memory_create(struct guest_memory *mem, uint64_t size, struct error **err);
 /* Wraps an existing buffer (tests): not unmapped by destroy. */
