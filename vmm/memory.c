@@ -50,9 +50,10 @@ int guest_memory_create(struct guest_memory *mem, uint64_t size, struct error **
 				 (unsigned long long)(size >> 20));
 	/* Huge pages where the host allows them: a 2 MiB page is one fault
 	 * and, the mapping being aligned, one second-level mapping instead
-	 * of 512 (the guest's boot touches some 80 MiB).  Not in a child: a fork would make every
-	 * page copy-on-write under KVM's feet.  Both are hints, and so is
-	 * the name, which /proc/PID/smaps shows (Linux 5.17 and later). */
+	 * of 512 (the guest's boot touches some 80 MiB).  Not in a child: a
+	 * fork would make every page copy-on-write under KVM's feet.  Both
+	 * are hints, and so is the name, which /proc/PID/smaps shows (Linux
+	 * 5.17 and later). */
 	madvise(host, size, MADV_HUGEPAGE);
 	madvise(host, size, MADV_DONTFORK);
 	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, host, size, GUEST_MEMORY_NAME);
