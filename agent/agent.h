@@ -13,8 +13,8 @@
 #define AGENT_MOUNTS "/run/vrun/mounts" /* the `mounts` share: bind sources by mount index */
 /* The shares' read-ahead: the VMM's largest READ (vmm/virtio/fs/server.h,
  * FUSE_SERVER_MAX_READ), so a sequential read takes one request per
- * 512 KiB rather than per 128 KiB. */
-#define SHARE_READAHEAD_KB 512
+ * 1 MiB rather than per 128 KiB. */
+#define SHARE_READAHEAD_KB 1024
 
 /* A line in the guest kernel log (the VMM's vmm.log), "vrun-agent: ...". */
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,16 +210,19 @@ static void test_too_many_descriptors(void **state)
 {
 	struct fixture *f = *state;
 	static struct virtq_chain c;
-	f->q.size = 512;
-	f->q.avail_addr = 0x8000; /* room for 512 descriptors below */
+	const uint16_t last = VIRTQ_MAX_CHAIN + 44;
+	f->q.size = VIRTQ_MAX_SIZE;
+	f->q.avail_addr = 0x8000; /* room for VIRTQ_MAX_SIZE descriptors below */
 	f->q.used_addr = 0xa000;
-	for (uint16_t i = 0; i < 300; i++)
+	for (uint16_t i = 0; i < last; i++)
 		set_desc(f, DESC, i, 0x10000, 1, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
-	set_desc(f, DESC, 300, 0x10000, 1, 0, 0);
+	set_desc(f, DESC, last, 0x10000, 1, 0, 0);
 	uint16_t *ring = (uint16_t *)(f->ram + 0x8000 + 4);
 	ring[0] = 0;
 	*(uint16_t *)(f->ram + 0x8000 + 2) = 1;
-	pop(f, &c, "more than 256 descriptors");
+	char want[48];
+	snprintf(want, sizeof(want), "more than %d descriptors", VIRTQ_MAX_CHAIN);
+	pop(f, &c, want);
 }
 
 static void test_interrupt_suppression(void **state)

@@ -13,7 +13,7 @@
 #include "vmm/memory.h"
 
 #define VIRTQ_MAX_SIZE	1024
-#define VIRTQ_MAX_CHAIN 256 /* descriptors in one chain, indirect ones included */
+#define VIRTQ_MAX_CHAIN 512 /* descriptors in one chain, indirect ones included */
 
 struct virtq {
 	struct guest_memory *mem;

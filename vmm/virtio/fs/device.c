@@ -12,6 +12,9 @@
 #include "vmm/lockdown.h"
 
 #define FS_QUEUES 2 /* high priority, then one request queue */
+/* Descriptors per queue: room for a whole READ of FUSE_SERVER_MAX_READ
+ * when the guest does not use indirect descriptors. */
+#define FS_QUEUE_SIZE 512
 
 struct virtio_fs_config {
 	uint8_t tag[VIRTIO_FS_TAG_MAX];
@@ -21,6 +24,7 @@ struct virtio_fs_config {
 _Static_assert(VIRTQ_MAX_CHAIN <= FUSE_SERVER_MAX_IOV, "a chain's buffers fit the server's");
 _Static_assert(FUSE_SERVER_MAX_READ / 4096 + 4 <= VIRTQ_MAX_CHAIN,
 	       "the largest READ the guest is told of fits one chain");
+_Static_assert(FUSE_SERVER_MAX_READ / 4096 + 4 <= FS_QUEUE_SIZE, "and one queue");
 
 /* The chain's writable buffers after the first `skip` bytes (the reply
  * header), as host iovecs into guest memory. */
@@ -146,7 +150,7 @@ const struct virtio_device_ops virtio_fs_ops = {
 	.name = "virtio-fs",
 	.device_id = VIRTIO_ID_FS_DEVICE,
 	.nr_queues = FS_QUEUES,
-	.queue_max = 256,
+	.queue_max = FS_QUEUE_SIZE,
 	.config_size = sizeof(struct virtio_fs_config),
 	.read_config = fs_read_config,
 	.notify = fs_notify,

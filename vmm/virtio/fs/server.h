@@ -26,12 +26,12 @@
 #define FUSE_SERVER_MAX_WRITE (128u << 10)
 /* The largest READ, when its data goes straight into the guest's buffers
  * (fuse_server_handle_to); the guest reads ahead as much (agent/agent.h).
- * Its pages and the request's and reply's headers must fit one chain
- * (VIRTQ_MAX_CHAIN descriptors): Linux 6.1 asks for max_pages pages in a
- * READ whatever the queue holds, and 1 MiB (256 pages and four headers)
- * made chains the device refused. */
-#define FUSE_SERVER_MAX_READ (512u << 10)
-#define FUSE_SERVER_MAX_IOV  256 /* buffers of such a READ that are used */
+ * 1 MiB is the most Linux asks for (FUSE_MAX_MAX_PAGES, 256 pages).  Its
+ * pages and the request's and reply's headers must fit one chain
+ * (VIRTQ_MAX_CHAIN descriptors) and the queue: Linux 6.1 asks for
+ * max_pages pages in a READ whatever the queue holds. */
+#define FUSE_SERVER_MAX_READ (1024u << 10)
+#define FUSE_SERVER_MAX_IOV  512 /* buffers of such a READ that are used */
 /* The largest request (a WRITE of max_write) and reply (a READ). */
 #define FUSE_SERVER_MAX_REQUEST (FUSE_SERVER_MAX_WRITE + 4096)
 #define FUSE_SERVER_MAX_REPLY	(FUSE_SERVER_MAX_WRITE + 4096)
