@@ -110,8 +110,9 @@ static const char *const fs_calls[] = {
 	"fallocate",  "ftruncate",  "truncate",	   "copy_file_range", "getdents64",   "getxattr",
 	"lgetxattr",  "fgetxattr",  "setxattr",	   "lsetxattr",	      "fsetxattr",    "listxattr",
 	"llistxattr", "flistxattr", "removexattr", "lremovexattr",    "fremovexattr", "mknodat",
-	"chmod",  /* (a node's /proc/self/fd/N) */
-	"preadv", /* a READ straight into the guest's buffers */
+	"chmod",   /* (a node's /proc/self/fd/N) */
+	"preadv",  /* a READ straight into the guest's buffers */
+	"pwritev", /* a WRITE straight from them */
 	NULL,
 };
 

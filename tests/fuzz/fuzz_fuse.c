@@ -94,17 +94,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len >= sizeof(*h) && (h->unique & 1))
 			h->len = (uint32_t)len;
 		/* Half the requests as the device sends them, with guest
-		 * buffers for a READ's data (three, of odd sizes); half as
-		 * plain requests. */
+		 * buffers for a READ's data (three, of odd sizes) and the
+		 * request's own (cut in three), of a WRITE only its head
+		 * copied; half as plain requests. */
 		if (h->unique & 2) {
 			struct iovec guest[] = {{data_bufs[0], 100},
 						{data_bufs[1], 4000},
 						{data_bufs[2], sizeof(data_bufs[2])}};
-			size_t placed;
-			size_t n = fuse_server_handle_to(&s, request, len, reply, sizeof(reply),
-							 guest, 3, &placed);
-			if (placed > 100 + 4000 + sizeof(data_bufs[2]) ||
-			    (placed > 0 && n != sizeof(struct fuse_out_header) + placed))
+			size_t cut1 = len < 30 ? len : 30, cut2 = len < 700 ? len : 700;
+			struct iovec parts[] = {{request, cut1},
+						{request + cut1, cut2 - cut1},
+						{request + cut2, len - cut2}};
+			struct fuse_guest_bufs bufs = {.request = parts,
+						       .request_n = 3,
+						       .request_len = len,
+						       .reply = guest,
+						       .reply_n = 3};
+			size_t copied = len;
+			if (len >= FUSE_SERVER_WRITE_HEAD && h->opcode == FUSE_WRITE)
+				copied = FUSE_SERVER_WRITE_HEAD;
+			size_t n = fuse_server_handle_to(&s, request, copied, reply, sizeof(reply),
+							 &bufs);
+			if (bufs.placed > 100 + 4000 + sizeof(data_bufs[2]) ||
+			    (bufs.placed > 0 && n != sizeof(struct fuse_out_header) + bufs.placed))
 				abort(); /* more placed than the buffers hold, or a wrong length */
 		} else {
 			fuse_server_handle(&s, request, len, reply, sizeof(reply));

@@ -226,9 +226,10 @@ static void test_read_into_guest_buffers(void **state)
 		struct fuse_read_in rd;
 	} in = {.h = {.len = sizeof(in), .opcode = FUSE_READ, .unique = 9, .nodeid = e.nodeid},
 		.rd = {.fh = fh, .offset = 4096, .size = 2u << 20}};
-	size_t placed;
+	struct fuse_guest_bufs bufs = {.reply = data, .reply_n = 3};
 	size_t n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out,
-					 OUT_SIZE, data, 3, &placed);
+					 OUT_SIZE, &bufs);
+	size_t placed = bufs.placed;
 	struct fuse_out_header oh;
 	memcpy(&oh, f->out, sizeof(oh));
 	assert_int_equal(oh.error, 0);
@@ -242,24 +243,102 @@ static void test_read_into_guest_buffers(void **state)
 	/* A short file end: what is there, then nothing. */
 	in.rd.offset = size - 50;
 	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
-				  data, 3, &placed);
+				  &bufs);
+	placed = bufs.placed;
 	assert_int_equal(placed, 50);
 	assert_int_equal(n, sizeof(oh) + 50);
 	assert_memory_equal(a, content + size - 50, 50);
 	in.rd.offset = size;
 	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
-				  data, 3, &placed);
+				  &bufs);
+	placed = bufs.placed;
 	assert_int_equal(placed, 0);
 	assert_int_equal(n, sizeof(oh));
 	/* A failed READ places nothing and says why. */
 	in.rd.fh = fh + 100;
 	n = fuse_server_handle_to(&f->server, (const uint8_t *)&in, sizeof(in), f->out, OUT_SIZE,
-				  data, 3, &placed);
+				  &bufs);
+	placed = bufs.placed;
 	memcpy(&oh, f->out, sizeof(oh));
 	assert_int_equal(placed, 0);
 	assert_int_equal(oh.error, -EBADF);
 	assert_int_equal(n, sizeof(oh));
 	free(content);
+}
+
+/* A WRITE as the device hands it over: `in` holds its head only, the
+ * data comes from the guest's buffers (the request cut in three, of odd
+ * sizes, the cut inside the head too); a size beyond the request, a
+ * request beyond its buffers and, without the buffers, a head alone are
+ * refused and write nothing. */
+static void test_write_from_guest_buffers(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = FUSE_SERVER_MAX_WRITE;
+	struct fuse_create_in ci = {.flags = O_RDWR | O_CREAT, .mode = 0600};
+	struct reply r = call(f, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), NAME("w"), NULL);
+	assert_int_equal(r.error, 0);
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	memcpy(&e, r.data, sizeof(e));
+	memcpy(&o, r.data + sizeof(e), sizeof(o));
+
+	uint8_t *request = malloc(FUSE_SERVER_WRITE_HEAD + size);
+	struct fuse_in_header h = {.len = (uint32_t)(FUSE_SERVER_WRITE_HEAD + size),
+				   .opcode = FUSE_WRITE,
+				   .unique = 7,
+				   .nodeid = e.nodeid};
+	struct fuse_write_in wi = {.fh = o.fh, .offset = 10, .size = (uint32_t)size};
+	memcpy(request, &h, sizeof(h));
+	memcpy(request + sizeof(h), &wi, sizeof(wi));
+	for (size_t i = 0; i < size; i++)
+		request[FUSE_SERVER_WRITE_HEAD + i] = (uint8_t)(i * 13 + i / 4096);
+	struct iovec parts[] = {{request, 50},
+				{request + 50, 5000},
+				{request + 5050, FUSE_SERVER_WRITE_HEAD + size - 5050}};
+	struct fuse_guest_bufs bufs = {
+		.request = parts, .request_n = 3, .request_len = FUSE_SERVER_WRITE_HEAD + size};
+	size_t n = fuse_server_handle_to(&f->server, request, FUSE_SERVER_WRITE_HEAD, f->out,
+					 OUT_SIZE, &bufs);
+	struct fuse_out_header oh;
+	struct fuse_write_out wo;
+	memcpy(&oh, f->out, sizeof(oh));
+	memcpy(&wo, f->out + sizeof(oh), sizeof(wo));
+	assert_int_equal(oh.error, 0);
+	assert_int_equal(n, sizeof(oh) + sizeof(wo));
+	assert_int_equal(wo.size, size);
+	assert_int_equal(bufs.placed, 0);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/w", f->dir);
+	int fd = open(path, O_RDONLY);
+	uint8_t *back = malloc(size + 10);
+	assert_int_equal(read(fd, back, size + 10), (ssize_t)(size + 10));
+	assert_memory_equal(back + 10, request + FUSE_SERVER_WRITE_HEAD, size);
+	close(fd);
+
+	/* Refused: a size past the request's end; a request longer than its
+	 * buffers; a head alone with no buffers to take the data from. */
+	struct fuse_write_in bad = wi;
+	bad.offset = 1u << 30;
+	bad.size = (uint32_t)size + 1;
+	memcpy(request + sizeof(h), &bad, sizeof(bad));
+	fuse_server_handle_to(&f->server, request, FUSE_SERVER_WRITE_HEAD, f->out, OUT_SIZE, &bufs);
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(oh.error, -EINVAL);
+	bad.size = (uint32_t)size;
+	memcpy(request + sizeof(h), &bad, sizeof(bad));
+	bufs.request_len = FUSE_SERVER_WRITE_HEAD + size - 1;
+	fuse_server_handle_to(&f->server, request, FUSE_SERVER_WRITE_HEAD, f->out, OUT_SIZE, &bufs);
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(oh.error, -EINVAL);
+	fuse_server_handle(&f->server, request, FUSE_SERVER_WRITE_HEAD, f->out, OUT_SIZE);
+	memcpy(&oh, f->out, sizeof(oh));
+	assert_int_equal(oh.error, -EINVAL);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, size + 10);
+	free(back);
+	free(request);
 }
 
 static void test_escaping_names(void **state)
@@ -874,6 +953,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lookup_getattr_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_into_guest_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_from_guest_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_out_is_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_race_stays_inside, setup, teardown),

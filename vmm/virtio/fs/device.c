@@ -26,35 +26,40 @@ _Static_assert(FUSE_SERVER_MAX_READ / 4096 + 4 <= VIRTQ_MAX_CHAIN,
 	       "the largest READ the guest is told of fits one chain");
 _Static_assert(FUSE_SERVER_MAX_READ / 4096 + 4 <= FS_QUEUE_SIZE, "and one queue");
 
-/* The chain's writable buffers after the first `skip` bytes (the reply
- * header), as host iovecs into guest memory. */
-static unsigned reply_data(const struct virtq *q, const struct virtq_chain *c, size_t skip,
-			   struct iovec *iov)
+/* Whether the head copied (`len` bytes of `request`) is a WRITE's:
+ * the rest of it stays in the guest's buffers. */
+static bool is_write_head(const uint8_t *request, uint64_t len)
 {
-	unsigned n = virtq_chain_iov(q, c, true, iov), first = 0;
-	while (first < n && skip >= iov[first].iov_len)
-		skip -= iov[first++].iov_len;
-	if (first < n) {
-		iov[first].iov_base = (uint8_t *)iov[first].iov_base + skip;
-		iov[first].iov_len -= skip;
-	}
-	memmove(iov, iov + first, (n - first) * sizeof(*iov));
-	return n - first;
+	struct fuse_in_header h;
+	if (len < FUSE_SERVER_WRITE_HEAD)
+		return false;
+	memcpy(&h, request, sizeof(h));
+	return h.opcode == FUSE_WRITE;
 }
 
 /* Answers one chain; returns the bytes written into it.  A READ's data
- * goes from the file straight into the chain's buffers. */
+ * goes from the file straight into the chain's buffers and a WRITE's
+ * from them into the file: of a WRITE only its head is copied. */
 static uint32_t serve_chain(struct virtio_fs *fs, struct virtq *q, const struct virtq_chain *c)
 {
-	uint64_t in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_MAX_REQUEST);
+	struct iovec request[VIRTQ_MAX_CHAIN], writable[VIRTQ_MAX_CHAIN], reply[VIRTQ_MAX_CHAIN];
+	unsigned writable_n = virtq_chain_iov(q, c, true, writable);
+	struct fuse_guest_bufs bufs = {
+		.request = request,
+		.request_n = virtq_chain_iov(q, c, false, request),
+		.request_len = c->readable,
+		.reply = reply,
+		.reply_n = fuse_iov_slice(writable, writable_n, sizeof(struct fuse_out_header),
+					  UINT64_MAX, reply, VIRTQ_MAX_CHAIN),
+	};
+	uint64_t in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_WRITE_HEAD);
+	if (!is_write_head(fs->request, in_len))
+		in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_MAX_REQUEST);
 	size_t room =
 		c->writable < FUSE_SERVER_MAX_REPLY ? (size_t)c->writable : FUSE_SERVER_MAX_REPLY;
-	struct iovec data[VIRTQ_MAX_CHAIN];
-	unsigned data_n = reply_data(q, c, sizeof(struct fuse_out_header), data);
-	size_t placed;
 	size_t out_len = fuse_server_handle_to(&fs->server, fs->request, (size_t)in_len, fs->reply,
-					       room, data, data_n, &placed);
-	if (placed == 0)
+					       room, &bufs);
+	if (bufs.placed == 0)
 		return (uint32_t)virtq_chain_write(q, c, fs->reply, out_len);
 	/* Only the header to write: the data is in place after it. */
 	virtq_chain_write(q, c, fs->reply, sizeof(struct fuse_out_header));

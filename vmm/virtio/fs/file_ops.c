@@ -94,19 +94,14 @@ static bool valid_range(uint64_t offset, uint64_t size)
 	return offset <= INT64_MAX && size <= INT64_MAX - offset;
 }
 
-/* A READ straight into the guest's buffers (r->data): `size` bytes at
- * most, and no more than they and FUSE_SERVER_MAX_READ hold. */
+/* A READ straight into the guest's buffers (r->bufs->reply): `size` bytes
+ * at most, and no more than they and FUSE_SERVER_MAX_READ hold. */
 static int read_to_guest(int fd, struct fuse_req *r, uint64_t offset, uint64_t size)
 {
 	struct iovec iov[FUSE_SERVER_MAX_IOV];
-	unsigned n = 0;
 	uint64_t want = size < FUSE_SERVER_MAX_READ ? size : FUSE_SERVER_MAX_READ;
-	for (unsigned i = 0; i < r->data_n && i < FUSE_SERVER_MAX_IOV && want > 0; i++, n++) {
-		iov[n] = r->data[i];
-		if (iov[n].iov_len > want)
-			iov[n].iov_len = (size_t)want;
-		want -= iov[n].iov_len;
-	}
+	unsigned n =
+		fuse_iov_slice(r->bufs->reply, r->bufs->reply_n, 0, want, iov, FUSE_SERVER_MAX_IOV);
 	ssize_t got = preadv(fd, iov, (int)n, (off_t)offset);
 	if (got < 0)
 		return -errno;
@@ -124,7 +119,7 @@ int fuse_op_read(struct fuse_server *s, struct fuse_req *r)
 		return -EBADF;
 	if (!valid_range(in->offset, in->size))
 		return -EINVAL;
-	if (r->data != NULL && r->out_len == 0)
+	if (r->bufs != NULL && r->bufs->reply != NULL && r->out_len == 0)
 		return read_to_guest(h->fd, r, in->offset, in->size);
 	size_t want = in->size < r->out_max - r->out_len ? in->size : r->out_max - r->out_len;
 	ssize_t n = pread(h->fd, r->out + r->out_len, want, (off_t)in->offset);
@@ -144,9 +139,24 @@ int fuse_op_write(struct fuse_server *s, struct fuse_req *r)
 		return -EBADF;
 	if (s->read_only)
 		return -EROFS;
-	if (in->size > r->args_len - sizeof(*in) || !valid_range(in->offset, in->size))
+	if (!valid_range(in->offset, in->size))
 		return -EINVAL;
-	ssize_t n = pwrite(h->fd, r->args + sizeof(*in), in->size, (off_t)in->offset);
+	ssize_t n;
+	if (r->write_len > 0) {
+		/* The data from the guest's buffers, after the head. */
+		struct iovec iov[FUSE_SERVER_MAX_IOV];
+		if (in->size > r->write_len - FUSE_SERVER_WRITE_HEAD ||
+		    in->size > FUSE_SERVER_MAX_WRITE)
+			return -EINVAL;
+		unsigned iov_n =
+			fuse_iov_slice(r->bufs->request, r->bufs->request_n, FUSE_SERVER_WRITE_HEAD,
+				       in->size, iov, FUSE_SERVER_MAX_IOV);
+		n = pwritev(h->fd, iov, (int)iov_n, (off_t)in->offset);
+	} else {
+		if (in->size > r->args_len - sizeof(*in))
+			return -EINVAL;
+		n = pwrite(h->fd, r->args + sizeof(*in), in->size, (off_t)in->offset);
+	}
 	if (n < 0)
 		return -errno;
 	struct fuse_write_out out = {.size = (uint32_t)n};

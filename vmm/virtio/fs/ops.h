@@ -19,12 +19,14 @@ struct fuse_req {
 	uint8_t *out; /* after the reply header */
 	size_t out_max, out_len;
 	struct fs_node *node; /* hdr->nodeid, when it names a known node */
-	/* Where a READ's data goes instead of `out`: the guest's buffers
-	 * after the reply header, read into straight from the file (no copy
-	 * through `out`), or NULL; `placed` counts the bytes put there. */
-	const struct iovec *data;
-	unsigned data_n;
+	/* The guest's buffers, or NULL: a READ's data goes straight from the
+	 * file into bufs->reply (`placed` counts the bytes put there), and a
+	 * WRITE's comes from bufs->request (`args` may then hold its head only:
+	 * `write_len` is the whole request's length, already checked to be
+	 * within bufs->request, 0 when `args` holds all of it). */
+	const struct fuse_guest_bufs *bufs;
 	size_t placed;
+	uint64_t write_len;
 };
 
 typedef int (*fuse_op)(struct fuse_server *s, struct fuse_req *r);

@@ -40,6 +40,25 @@ const char *fuse_req_name(const struct fuse_req *r, size_t offset, size_t *next)
 	return name;
 }
 
+unsigned fuse_iov_slice(const struct iovec *src, unsigned n, uint64_t skip, uint64_t len,
+			struct iovec *dst, unsigned max)
+{
+	unsigned out = 0;
+	for (unsigned i = 0; i < n && out < max && len > 0; i++) {
+		if (skip >= src[i].iov_len) {
+			skip -= src[i].iov_len;
+			continue;
+		}
+		size_t take = src[i].iov_len - (size_t)skip;
+		if (take > len)
+			take = (size_t)len;
+		dst[out++] = (struct iovec){(uint8_t *)src[i].iov_base + skip, take};
+		skip = 0;
+		len -= take;
+	}
+	return out;
+}
+
 int fuse_reply(struct fuse_req *r, const void *data, size_t len)
 {
 	if (len > r->out_max - r->out_len)
@@ -277,15 +296,24 @@ static int dispatch(struct fuse_server *s, struct fuse_req *r)
 size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
 			  size_t out_size)
 {
-	return fuse_server_handle_to(s, in, in_len, out, out_size, NULL, 0, NULL);
+	return fuse_server_handle_to(s, in, in_len, out, out_size, NULL);
+}
+
+/* A WRITE whose data is in the guest's buffers only: `in` holds its head
+ * (at least), and the whole of it is within the buffers. */
+static bool write_in_place(const struct fuse_in_header *hdr, size_t in_len,
+			   const struct fuse_guest_bufs *bufs)
+{
+	return bufs != NULL && hdr->opcode == FUSE_WRITE && hdr->total_extlen == 0 &&
+	       hdr->len > in_len && in_len >= FUSE_SERVER_WRITE_HEAD &&
+	       hdr->len <= bufs->request_len;
 }
 
 size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
-			     size_t out_size, const struct iovec *data, unsigned data_n,
-			     size_t *placed)
+			     size_t out_size, struct fuse_guest_bufs *bufs)
 {
-	if (placed != NULL)
-		*placed = 0;
+	if (bufs != NULL)
+		bufs->placed = 0;
 	struct fuse_in_header hdr;
 	struct fuse_out_header reply = {.error = -EINVAL};
 	if (in_len < sizeof(hdr) || out_size < sizeof(reply))
@@ -295,12 +323,14 @@ size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in
 	struct fuse_req r = {.hdr = &hdr,
 			     .out = out + sizeof(reply),
 			     .out_max = out_size - sizeof(reply),
-			     .data = data,
-			     .data_n = data_n};
+			     .bufs = bufs};
 	size_t extensions = (size_t)hdr.total_extlen * 8;
-	if (hdr.len >= sizeof(hdr) + extensions && hdr.len <= in_len) {
+	bool whole = hdr.len >= sizeof(hdr) + extensions && hdr.len <= in_len;
+	if (whole || write_in_place(&hdr, in_len, bufs)) {
 		r.args = in + sizeof(hdr);
-		r.args_len = hdr.len - sizeof(hdr) - extensions;
+		r.args_len = whole ? hdr.len - sizeof(hdr) - extensions
+				   : FUSE_SERVER_WRITE_HEAD - sizeof(hdr);
+		r.write_len = whole ? 0 : hdr.len;
 		/* Nothing to serve yet: a pool's VM before its container. */
 		reply.error =
 			__atomic_load_n(&s->exported, __ATOMIC_ACQUIRE) ? dispatch(s, &r) : -EIO;
@@ -313,8 +343,8 @@ size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in
 		return 0;
 	if (reply.error != 0)
 		r.out_len = r.placed = 0;
-	if (placed != NULL)
-		*placed = r.placed;
+	if (bufs != NULL)
+		bufs->placed = r.placed;
 	reply.len = (uint32_t)(sizeof(reply) + r.out_len + r.placed);
 	memcpy(out, &reply, sizeof(reply));
 	return reply.len;

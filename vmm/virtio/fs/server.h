@@ -13,6 +13,7 @@
 #ifndef VRUN_VMM_VIRTIO_FS_SERVER_H
 #define VRUN_VMM_VIRTIO_FS_SERVER_H
 
+#include <linux/fuse.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +24,9 @@
 #include "vmm/virtio/fs/dax.h"
 #include "vmm/virtio/fs/inode.h"
 
-#define FUSE_SERVER_MAX_WRITE (128u << 10)
+/* The largest WRITE (max_write): as many pages as the largest READ.  Its
+ * data is read straight from the guest's buffers (fuse_guest_bufs). */
+#define FUSE_SERVER_MAX_WRITE (1024u << 10)
 /* The largest READ, when its data goes straight into the guest's buffers
  * (fuse_server_handle_to); the guest reads ahead as much (agent/agent.h).
  * 1 MiB is the most Linux asks for (FUSE_MAX_MAX_PAGES, 256 pages).  Its
@@ -32,9 +35,14 @@
  * max_pages pages in a READ whatever the queue holds. */
 #define FUSE_SERVER_MAX_READ (1024u << 10)
 #define FUSE_SERVER_MAX_IOV  512 /* buffers of such a READ that are used */
-/* The largest request (a WRITE of max_write) and reply (a READ). */
-#define FUSE_SERVER_MAX_REQUEST (FUSE_SERVER_MAX_WRITE + 4096)
-#define FUSE_SERVER_MAX_REPLY	(FUSE_SERVER_MAX_WRITE + 4096)
+/* The largest request copied whole into the server's buffer, and the
+ * largest reply built there: all but a WRITE's and a READ's data, which
+ * stay in the guest's buffers.  Or the data too, when there are no guest
+ * buffers (fuse_server_handle), up to this much. */
+#define FUSE_SERVER_MAX_REQUEST ((128u << 10) + 4096)
+#define FUSE_SERVER_MAX_REPLY	((128u << 10) + 4096)
+/* The start of a WRITE, all of it the server copies: its headers. */
+#define FUSE_SERVER_WRITE_HEAD (sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in))
 
 struct fuse_handle {
 	int fd; /* -1 when the slot is free */
@@ -74,12 +82,31 @@ void fuse_server_release(struct fuse_server *s);
  * takes no reply (FORGET). */
 size_t fuse_server_handle(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
 			  size_t out_size);
-/* The same, with a READ's data put straight into `data` (the reply's
- * buffers after its header, up to FUSE_SERVER_MAX_READ): *placed is how
- * many bytes of the reply are there already, after the header that
- * `out` holds; 0 when the whole reply is in `out`. */
+
+/* A request chain's own buffers in guest memory, the request's and the
+ * reply's, so that a READ's and a WRITE's data need no copy. */
+struct fuse_guest_bufs {
+	const struct iovec *request; /* the whole request, its header first */
+	unsigned request_n;
+	uint64_t request_len;	   /* the bytes they hold */
+	const struct iovec *reply; /* the reply's buffers after its header */
+	unsigned reply_n;
+	size_t placed; /* set: how many bytes of the reply are in `reply` already */
+};
+
+/* The same, with the guest's buffers: a READ's data goes straight into
+ * bufs->reply (up to FUSE_SERVER_MAX_READ; then only the reply's header is
+ * in `out`, and bufs->placed bytes follow it there), and a WRITE's comes
+ * straight from bufs->request, where `in` may hold just its head
+ * (FUSE_SERVER_WRITE_HEAD).  The guest may change its buffers meanwhile:
+ * only a WRITE's data is ever read from them. */
 size_t fuse_server_handle_to(struct fuse_server *s, const uint8_t *in, size_t in_len, uint8_t *out,
-			     size_t out_size, const struct iovec *data, unsigned data_n,
-			     size_t *placed);
+			     size_t out_size, struct fuse_guest_bufs *bufs);
+
+/* The bytes [skip, skip + len) of the buffers `src` (n of them) as at most
+ * `max` iovecs in `dst`; returns how many.  Fewer bytes when the buffers
+ * (or `max` iovecs) hold fewer. */
+unsigned fuse_iov_slice(const struct iovec *src, unsigned n, uint64_t skip, uint64_t len,
+			struct iovec *dst, unsigned max);
 
 #endif
