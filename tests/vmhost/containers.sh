@@ -38,13 +38,18 @@ expect "run: env, cwd, user 1000:1000, additional gids, HOME from /etc/passwd; e
 # a descriptor for each node the guest knows, more than the 4,096 open
 # files a process here may have by default (the VMM raises its limit;
 # before, the lookups past it failed with EMFILE), and a file opened after
-# them is read.
+# them is read.  Then 3 MiB written in writes of 1 MiB, which the VMM
+# writes to the file straight from the guest's buffers.
 mkdir "$bundles/base/rootfs/many"
 (cd "$bundles/base/rootfs/many" && seq 4200 | xargs touch)
-bundle many sh -c 'echo "$(ls -l /many | grep -c "^-") $(wc -c </bin/busybox)"'
+edit='.root.readonly = false'
+bundle many sh -c 'echo "$(ls -l /many | grep -c "^-") $(wc -c </bin/busybox)"
+	dd if=/dev/urandom of=/many/written bs=1M count=3 2>/dev/null && md5sum /many/written'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/many" many
 expect "run: ls -l of 4,200 files over virtio-fs (a host descriptor each), then a file read" 0 \
 	"^4200 $(stat -c %s "$bundles/base/rootfs/bin/busybox")$" ""
+check "... 3 MiB written there in writes of 1 MiB: the host's file has the guest's digest" \
+	grep -qx "$(md5sum <"$bundles/base/rootfs/many/written" | cut -d' ' -f1)  /many/written" <<<"$out"
 rm -rf "$bundles/base/rootfs/many"
 
 # create, start, state and kill: the lifecycle, the pid file, TERM.
