@@ -43,8 +43,7 @@ expect "run: env, cwd, user 1000:1000, additional gids, HOME from /etc/passwd; e
 mkdir "$bundles/base/rootfs/many"
 (cd "$bundles/base/rootfs/many" && seq 4200 | xargs touch)
 edit='.root.readonly = false'
-bundle many sh -c 'echo "$(ls -l /many | grep -c "^-") $(wc -c </bin/busybox)"
-	dd if=/dev/urandom of=/many/written bs=1M count=3 2>/dev/null && md5sum /many/written'
+bundle many sh -c 'echo "$(ls -l /many | grep -c "^-") $(wc -c </bin/busybox)"; dd if=/dev/urandom of=/many/written bs=1M count=3 2>/dev/null && md5sum /many/written'
 run timeout 120 $vrun --root "$croot" run --bundle "$bundles/many" many
 expect "run: ls -l of 4,200 files over virtio-fs (a host descriptor each), then a file read" 0 \
 	"^4200 $(stat -c %s "$bundles/base/rootfs/bin/busybox")$" ""
