@@ -2,8 +2,8 @@
  * descriptor chains laid out as Linux lays them out (the request readable,
  * then the reply header and the data pages writable, each its own
  * descriptor), a READ's data landing straight in the data descriptors, a
- * reply header split across descriptors, and all of it with the VMM's
- * lockdown armed. */
+ * WRITE's taken from its own, a reply header split across descriptors,
+ * and all of it with the VMM's lockdown armed. */
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <setjmp.h>
@@ -85,11 +85,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Sends a request (header made here, then `args`) in one readable
- * descriptor, with writable descriptors of the given lengths (0 ends the
- * list) back to back from REPLY_GPA; returns the length the device used. */
-static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, const void *args,
-			size_t args_len, const uint32_t *reply_lens)
+/* Sends a request (header made here, then `args`) from REQUEST_GPA in
+ * readable descriptors of the given lengths (NULL: one for all of it),
+ * with writable descriptors of the given lengths (0 ends either list)
+ * back to back from REPLY_GPA; returns the length the device used. */
+static uint32_t request_split(struct fixture *f, uint32_t opcode, uint64_t nodeid, const void *args,
+			      size_t args_len, const uint32_t *request_lens,
+			      const uint32_t *reply_lens)
 {
 	struct fuse_in_header h = {.len = (uint32_t)(sizeof(h) + args_len),
 				   .opcode = opcode,
@@ -98,10 +100,20 @@ static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, con
 	memcpy(f->drv.ram + REQUEST_GPA, &h, sizeof(h));
 	memcpy(f->drv.ram + REQUEST_GPA + sizeof(h), args, args_len);
 	memset(f->drv.ram + REPLY_GPA, 0xee, 2u << 20);
+	const uint32_t whole[] = {h.len, 0};
+	if (request_lens == NULL)
+		request_lens = whole;
 	/* Descriptor i's next is i + 1. */
 	uint16_t head = 0, i = 0;
-	sim_set_desc_next(&f->drv, REQUEST_QUEUE, i, REQUEST_GPA, h.len, VRING_DESC_F_NEXT, 1);
-	uint64_t at = REPLY_GPA;
+	uint64_t at = REQUEST_GPA;
+	for (const uint32_t *len = request_lens; *len != 0; len++) {
+		sim_set_desc_next(&f->drv, REQUEST_QUEUE, i, at, *len, VRING_DESC_F_NEXT,
+				  (uint16_t)(i + 1));
+		at += *len;
+		i++;
+	}
+	i--;
+	at = REPLY_GPA;
 	for (const uint32_t *len = reply_lens; *len != 0; len++) {
 		uint16_t flags = VRING_DESC_F_WRITE | (len[1] != 0 ? VRING_DESC_F_NEXT : 0);
 		i++;
@@ -121,6 +133,12 @@ static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, con
 	return e.len;
 }
 
+static uint32_t request(struct fixture *f, uint32_t opcode, uint64_t nodeid, const void *args,
+			size_t args_len, const uint32_t *reply_lens)
+{
+	return request_split(f, opcode, nodeid, args, args_len, NULL, reply_lens);
+}
+
 /* The reply header, from the first writable bytes however split. */
 static struct fuse_out_header reply_header(struct fixture *f)
 {
@@ -130,7 +148,7 @@ static struct fuse_out_header reply_header(struct fixture *f)
 	return oh;
 }
 
-static uint64_t open_data(struct fixture *f)
+static uint64_t open_data(struct fixture *f, int flags)
 {
 	static const uint32_t small[] = {16, 4096, 0};
 	struct fuse_init_in init = {.major = 7, .minor = 38, .max_readahead = 1u << 20};
@@ -140,7 +158,7 @@ static uint64_t open_data(struct fixture *f)
 	assert_int_equal(reply_header(f).error, 0);
 	struct fuse_entry_out e;
 	memcpy(&e, f->drv.ram + REPLY_GPA + 16, sizeof(e));
-	struct fuse_open_in open_in = {.flags = O_RDONLY};
+	struct fuse_open_in open_in = {.flags = (uint32_t)flags};
 	request(f, FUSE_OPEN, e.nodeid, &open_in, sizeof(open_in), small);
 	assert_int_equal(reply_header(f).error, 0);
 	struct fuse_open_out o;
@@ -151,7 +169,7 @@ static uint64_t open_data(struct fixture *f)
 static void test_read_into_data_descriptors(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t ids = open_data(f);
+	uint64_t ids = open_data(f, O_RDONLY);
 	struct fuse_read_in rd = {.fh = ids & 0xffffffff, .offset = 100, .size = 200000};
 	/* As Linux sends it: the header alone, then the pages. */
 	static const uint32_t pages[] = {16, 4096, 262144, 0};
@@ -183,12 +201,61 @@ static void test_read_into_data_descriptors(void **state)
 	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, f->content, 1000);
 }
 
+/* A WRITE as Linux sends it: its headers in one readable descriptor, the
+ * data in others (pages); the device copies only the headers and the
+ * data goes to the file from the guest's buffers.  A READ after it (a
+ * request copied whole) gets the new bytes back. */
+static void test_write_from_data_descriptors(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ids = open_data(f, O_RDWR);
+	enum { AT = 1000, SIZE = 200000 };
+	struct {
+		struct fuse_write_in w;
+		uint8_t data[SIZE];
+	} *wr = calloc(1, sizeof(*wr));
+	wr->w = (struct fuse_write_in){.fh = ids & 0xffffffff, .offset = AT, .size = SIZE};
+	for (size_t i = 0; i < SIZE; i++)
+		wr->data[i] = (uint8_t)(i * 7 + 3);
+	static const uint32_t pages[] = {sizeof(struct fuse_in_header) +
+						 sizeof(struct fuse_write_in),
+					 4096, 131072, SIZE - 4096 - 131072, 0};
+	static const uint32_t out[] = {16, sizeof(struct fuse_write_out), 0};
+	uint32_t used = request_split(f, FUSE_WRITE, ids >> 32, wr, sizeof(*wr), pages, out);
+	struct fuse_out_header oh = reply_header(f);
+	assert_int_equal(oh.error, 0);
+	assert_int_equal(used, 16 + sizeof(struct fuse_write_out));
+	struct fuse_write_out wo;
+	memcpy(&wo, f->drv.ram + REPLY_GPA + 16, sizeof(wo));
+	assert_int_equal(wo.size, SIZE);
+
+	char path[128];
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	uint8_t *file = malloc(FILE_SIZE);
+	int fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, file, FILE_SIZE, 0), (ssize_t)FILE_SIZE);
+	close(fd);
+	assert_memory_equal(file, f->content, AT);
+	assert_memory_equal(file + AT, wr->data, SIZE);
+	assert_memory_equal(file + AT + SIZE, f->content + AT + SIZE, FILE_SIZE - AT - SIZE);
+
+	struct fuse_read_in rd = {.fh = ids & 0xffffffff, .offset = AT + 4000, .size = 8192};
+	static const uint32_t back[] = {16, 8192, 0};
+	used = request(f, FUSE_READ, ids >> 32, &rd, sizeof(rd), back);
+	assert_int_equal(reply_header(f).error, 0);
+	assert_int_equal(used, 16 + 8192);
+	assert_memory_equal(f->drv.ram + REPLY_GPA + 16, wr->data + 4000, 8192);
+	free(file);
+	free(wr);
+}
+
 static char self_path[4096];
 
-/* The same READs with the VMM's lockdown armed (vmm/lockdown.h: the
- * worker's seccomp filter kills the process on a call off its list), in a
- * child: preadv, the zero-copy READ's call, was missing from that list. */
-static void test_reads_under_lockdown(void **state)
+/* The same READs and WRITE with the VMM's lockdown armed (vmm/lockdown.h:
+ * the worker's seccomp filter kills the process on a call off its list),
+ * in a child: preadv and pwritev, the zero-copy READ's and WRITE's calls,
+ * were each missing from that list once. */
+static void test_reads_writes_under_lockdown(void **state)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -207,10 +274,12 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_into_data_descriptors, setup, teardown),
-		cmocka_unit_test(test_reads_under_lockdown),
+		cmocka_unit_test_setup_teardown(test_write_from_data_descriptors, setup, teardown),
+		cmocka_unit_test(test_reads_writes_under_lockdown),
 	};
 	const struct CMUnitTest locked[] = {
 		cmocka_unit_test_setup_teardown(test_read_into_data_descriptors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_from_data_descriptors, setup, teardown),
 	};
 	if (argc == 2 && strcmp(argv[1], "--locked") == 0) {
 		struct error *err = NULL;

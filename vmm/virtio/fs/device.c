@@ -46,15 +46,18 @@ static uint32_t serve_chain(struct virtio_fs *fs, struct virtq *q, const struct 
 	unsigned writable_n = virtq_chain_iov(q, c, true, writable);
 	struct fuse_guest_bufs bufs = {
 		.request = request,
-		.request_n = virtq_chain_iov(q, c, false, request),
-		.request_len = c->readable,
 		.reply = reply,
 		.reply_n = fuse_iov_slice(writable, writable_n, sizeof(struct fuse_out_header),
 					  UINT64_MAX, reply, VIRTQ_MAX_CHAIN),
 	};
 	uint64_t in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_WRITE_HEAD);
-	if (!is_write_head(fs->request, in_len))
+	if (is_write_head(fs->request, in_len)) {
+		/* Only a WRITE reads from the request's buffers. */
+		bufs.request_n = virtq_chain_iov(q, c, false, request);
+		bufs.request_len = c->readable;
+	} else {
 		in_len = virtq_chain_read(q, c, fs->request, FUSE_SERVER_MAX_REQUEST);
+	}
 	size_t room =
 		c->writable < FUSE_SERVER_MAX_REPLY ? (size_t)c->writable : FUSE_SERVER_MAX_REPLY;
 	size_t out_len = fuse_server_handle_to(&fs->server, fs->request, (size_t)in_len, fs->reply,
