@@ -150,7 +150,8 @@ static struct fuse_entry_out lookup(struct fixture *f, uint64_t parent, const ch
 	return e;
 }
 
-static uint64_t open_node(struct fixture *f, uint64_t node, uint32_t flags, int32_t want_error)
+static struct fuse_open_out open_out(struct fixture *f, uint64_t node, uint32_t flags,
+				     int32_t want_error)
 {
 	struct fuse_open_in in = {.flags = flags};
 	struct reply r = call(f, FUSE_OPEN, node, &in, sizeof(in), NULL);
@@ -158,7 +159,25 @@ static uint64_t open_node(struct fixture *f, uint64_t node, uint32_t flags, int3
 	struct fuse_open_out out = {0};
 	if (want_error == 0)
 		memcpy(&out, r.data, sizeof(out));
-	return out.fh;
+	return out;
+}
+
+static uint64_t open_node(struct fixture *f, uint64_t node, uint32_t flags, int32_t want_error)
+{
+	return open_out(f, node, flags, want_error).fh;
+}
+
+/* A file opened for reading only is closed without a FLUSH (FOPEN_NOFLUSH:
+ * the server's FLUSH does nothing); one opened for writing, or truncated,
+ * keeps it, so that its close writes its dirty pages back. */
+static void test_open_noflush(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_entry_out e = lookup(f, FUSE_ROOT_ID, "hello.txt", 0);
+	assert_int_equal(open_out(f, e.nodeid, O_RDONLY, 0).open_flags, FOPEN_NOFLUSH);
+	assert_int_equal(open_out(f, e.nodeid, O_RDWR, 0).open_flags, 0);
+	assert_int_equal(open_out(f, e.nodeid, O_WRONLY, 0).open_flags, 0);
+	assert_int_equal(open_out(f, e.nodeid, O_RDONLY | O_TRUNC, 0).open_flags, 0);
 }
 
 static void test_lookup_getattr_read(void **state)
@@ -952,6 +971,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lookup_getattr_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_noflush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_into_guest_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_from_guest_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping_names, setup, teardown),

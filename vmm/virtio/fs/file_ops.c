@@ -39,7 +39,13 @@ int fuse_op_open(struct fuse_server *s, struct fuse_req *r)
 		return -errno;
 	if (writes(in->flags))
 		fuse_dax_refresh(&s->dax, r->node->id, r->node->fd);
-	struct fuse_open_out out = {0};
+	/* FLUSH does nothing here (no writeback cache, no POSIX locks): the
+	 * guest need not send one at each close of a file it only reads
+	 * (and a close of one opened for writing still writes back its
+	 * dirty pages first). */
+	struct fuse_open_out out = {
+		.open_flags = !writes(in->flags) && s->proto_minor >= 35 ? FOPEN_NOFLUSH : 0,
+	};
 	int ret = fuse_handle_new(s, fd, false, &out.fh);
 	if (ret < 0)
 		return ret;
